@@ -1,0 +1,169 @@
+"""Organisation units, sales regions and people (ORG-1, ORG-2, ORG-3)."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.roles import ROLES_BY_CODE
+from aftersales.core.models import TimeStampedModel
+
+
+class Region(TimeStampedModel):
+    """A sales region (区域市场); regions may nest (e.g. 华东 > 江苏)."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("sales region")
+        verbose_name_plural = _("sales regions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "OrgUnitQuerySet":
+        from aftersales.accounts.reach import reach_of
+
+        reach = reach_of(user)
+        if reach.everything:
+            return self
+        return self.filter(pk__in=reach.unit_ids)
+
+
+class OrgUnit(TimeStampedModel):
+    """A node of the organisation tree (ORG-1): HQ, its departments, branches, service centres."""
+
+    class Kind(models.TextChoices):
+        HQ = "hq", _("Headquarters")
+        DEPARTMENT = "department", _("HQ department")
+        BRANCH = "branch", _("Branch")
+        SERVICE_CENTRE = "service_centre", _("Authorised service centre")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation unit")
+        verbose_name_plural = _("organisation units")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="hq") | models.Q(parent__isnull=False),
+                name="orgunit_only_hq_is_root",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_headquarters(self) -> bool:
+        """HQ itself or one of its departments."""
+        return self.kind in (self.Kind.HQ, self.Kind.DEPARTMENT)
+
+    def descendant_ids(self) -> set[int]:
+        """This unit and every unit under it (trees are small: one query per level)."""
+        ids = {self.pk}
+        frontier = [self.pk]
+        while frontier:
+            frontier = list(
+                OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            ids.update(frontier)
+        return ids
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "UserQuerySet":
+        from aftersales.accounts.reach import reach_of
+
+        reach = reach_of(user)
+        if reach.everything:
+            return self
+        return self.filter(org_unit_id__in=reach.unit_ids)
+
+
+class AccountManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who signs in: staff of HQ, a branch or a service centre."""
+
+    display_name = models.CharField(_("name"), max_length=100, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+
+    objects = AccountManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @cached_property
+    def role_codes(self) -> set[str]:
+        return set(self.groups.values_list("name", flat=True)) & set(ROLES_BY_CODE)
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes & set(codes))
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(ROLES_BY_CODE[c].label) for c in sorted(self.role_codes)]

@@ -1,0 +1,187 @@
+"""The roles of ORG-2, one Django group each, and the permissions each holds.
+
+A role's group is named by its code; the label is what people read. Apps add
+their permissions here; ``sync_roles`` makes the groups match this table
+(run by a data migration and again after every migrate, idempotently).
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+VIEW_BASICS = [
+    "accounts.view_orgunit",
+    "accounts.view_region",
+    "customers.view_customer",
+    "customers.view_contact",
+    "products.view_productmodel",
+    "products.view_unit",
+    "products.view_warranty",
+    "products.view_maintenancecontract",
+    "products.view_deliveryhandover",
+    "core.view_calendarday",
+]
+EDIT_CUSTOMERS = [
+    "customers.add_customer",
+    "customers.change_customer",
+    "customers.add_contact",
+    "customers.change_contact",
+    "customers.delete_contact",
+]
+EDIT_UNITS = [
+    "products.add_unit",
+    "products.change_unit",
+    "products.add_warranty",
+    "products.change_warranty",
+    "products.add_maintenancecontract",
+    "products.change_maintenancecontract",
+]
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    permissions: list[str] = field(default_factory=list)
+    # HQ roles see every unit's records (ORG-3); others see their own unit and region.
+    wide_reach: bool = False
+
+
+ROLES: list[Role] = [
+    Role(
+        "customer_service",
+        _("Customer service agent"),
+        VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + ["accounts.view_user"],
+        wide_reach=True,
+    ),
+    Role("technician", _("After-sales technician"), VIEW_BASICS),
+    Role(
+        "salesperson",
+        _("Salesperson"),
+        VIEW_BASICS + EDIT_CUSTOMERS + ["products.add_deliveryhandover"],
+    ),
+    Role(
+        "regional_head",
+        _("Regional market head"),
+        VIEW_BASICS + EDIT_CUSTOMERS + ["accounts.view_user"],
+    ),
+    Role(
+        "business_lead",
+        _("Business lead"),
+        VIEW_BASICS + EDIT_CUSTOMERS + ["accounts.view_user"],
+        wide_reach=True,
+    ),
+    Role(
+        "company_manager",
+        _("Company / general manager"),
+        VIEW_BASICS + ["accounts.view_user", "audit.view_auditentry"],
+        wide_reach=True,
+    ),
+    Role(
+        "branch_manager",
+        _("Branch manager"),
+        VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + ["accounts.view_user"],
+    ),
+    Role(
+        "information_manager",
+        _("Information manager"),
+        VIEW_BASICS
+        + EDIT_CUSTOMERS
+        + EDIT_UNITS
+        + [
+            "products.add_productmodel",
+            "products.change_productmodel",
+            "products.import_units",
+            "customers.export_customers",
+            "accounts.view_user",
+        ],
+        wide_reach=True,
+    ),
+    Role("finance", _("Finance staff"), VIEW_BASICS, wide_reach=True),
+    Role(
+        "finance_head",
+        _("Finance head"),
+        VIEW_BASICS + ["customers.export_customers"],
+        wide_reach=True,
+    ),
+    Role("warehouse_keeper", _("Warehouse keeper"), VIEW_BASICS),
+    Role("purchasing", _("Purchasing"), VIEW_BASICS, wide_reach=True),
+    Role(
+        "technical_engineer",
+        _("Technical-dept engineer"),
+        VIEW_BASICS + ["products.change_productmodel"],
+        wide_reach=True,
+    ),
+    Role(
+        "product_engineer",
+        _("Product engineer"),
+        VIEW_BASICS + ["products.add_productmodel", "products.change_productmodel"],
+        wide_reach=True,
+    ),
+    Role("vehicle_manager", _("Vehicle manager"), ["accounts.view_orgunit"], wide_reach=True),
+    Role(
+        "market_supervisor",
+        _("Market supervisor"),
+        VIEW_BASICS + ["accounts.view_user"],
+        wide_reach=True,
+    ),
+    Role("complaint_specialist", _("Complaint specialist"), VIEW_BASICS, wide_reach=True),
+    Role(
+        "administrator",
+        _("Administrator"),
+        VIEW_BASICS
+        + EDIT_CUSTOMERS
+        + EDIT_UNITS
+        + [
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.add_orgunit",
+            "accounts.change_orgunit",
+            "accounts.add_region",
+            "accounts.change_region",
+            "audit.view_auditentry",
+            "core.add_calendarday",
+            "core.change_calendarday",
+            "core.delete_calendarday",
+            "core.view_workinghours",
+            "core.change_workinghours",
+            "products.add_productmodel",
+            "products.change_productmodel",
+            "products.import_units",
+            "customers.export_customers",
+        ],
+        wide_reach=True,
+    ),
+]
+ROLES_BY_CODE = {r.code: r for r in ROLES}
+ROLE_CHOICES = [(r.code, r.label) for r in ROLES]
+
+
+def sync_roles(apps=None, *, verbosity: int = 0) -> None:
+    """Create one group per role and give it exactly its listed permissions that exist."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.code)
+        wanted = []
+        for perm in role.permissions:
+            app_label, codename = perm.split(".", 1)
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender, app_config=None, using="default", apps=None, **kwargs):
+    # Run once per migrate, after the last app has created its permissions.
+    from django.apps import apps as global_apps
+
+    last = list(global_apps.get_app_configs())[-1]
+    if app_config is not None and app_config.label != last.label:
+        return
+    sync_roles(apps)

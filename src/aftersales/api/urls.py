@@ -1,0 +1,31 @@
+"""The REST API: one router; each app's api module registers its viewsets."""
+
+from importlib import import_module
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+app_name = "api"
+
+API_MODULES = [
+    "aftersales.accounts.api",
+    "aftersales.core.api",
+    "aftersales.customers.api",
+    "aftersales.products.api",
+]
+
+router = DefaultRouter()
+extra_urls = []
+for module_path in API_MODULES:
+    module = import_module(module_path)
+    module.register(router)
+    extra_urls += getattr(module, "urlpatterns", [])
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *extra_urls,
+    path("", include(router.urls)),
+]

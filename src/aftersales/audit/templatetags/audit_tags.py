@@ -1,0 +1,12 @@
+from django import template
+
+from aftersales.audit.models import AuditEntry
+
+register = template.Library()
+
+
+@register.inclusion_tag("audit/history_panel.html")
+def history_panel(obj, limit: int = 50):
+    """The object's change history from the audit trail (SEC-1, CUS-3)."""
+    entries = list(AuditEntry.objects.for_object(obj).select_related("actor")[:limit])
+    return {"entries": entries}

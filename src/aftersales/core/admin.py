@@ -1,0 +1,45 @@
+"""Admin screens write through the audit trail too (SEC-1)."""
+
+from django.contrib import admin
+
+from aftersales.audit.services import record, snapshot
+
+
+class AuditedAdminMixin:
+    """Record every admin save and delete in the audit trail, with before → after."""
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change and obj.pk:
+            old = type(obj).objects.filter(pk=obj.pk).first()
+            before = snapshot(old)
+        if hasattr(obj, "updated_by_id"):
+            obj.updated_by = request.user
+            if not change:
+                obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        label = obj._meta.label_lower.replace(".", ".")
+        record(
+            obj,
+            f"admin.{label}.{'changed' if change else 'created'}",
+            actor=request.user,
+            before=before,
+        )
+
+    def delete_model(self, request, obj):
+        before = snapshot(obj)
+        record(
+            obj,
+            f"admin.{obj._meta.label_lower}.deleted",
+            actor=request.user,
+            before=before,
+            deleted=True,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+admin.site.site_header = "aftersales"

@@ -1,0 +1,40 @@
+"""The list-page pattern: reach queryset → filterset → paginate (NetBox-style)."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django_filters.views import FilterView
+
+
+class ReasonedPermissionMixin(PermissionRequiredMixin):
+    """PermissionRequiredMixin whose 403 names the missing right."""
+
+    def handle_no_permission(self):
+        if not self.request.user.is_authenticated:
+            return super().handle_no_permission()
+        raise PermissionDenied(
+            _("Your roles do not include the right “%(perm)s” that this page needs.")
+            % {"perm": ", ".join(self.get_permission_required())}
+        )
+
+
+class ReachListView(LoginRequiredMixin, ReasonedPermissionMixin, FilterView):
+    """A filtered, paginated list that starts from ``model.objects.visible_to(user)``."""
+
+    paginate_by = 25
+    strict = False
+
+    def get_queryset(self):
+        qs = self.model.objects.visible_to(self.request.user)
+        if getattr(self, "select_related", None):
+            qs = qs.select_related(*self.select_related)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        encoded = params.urlencode()
+        ctx["querystring_without_page"] = f"{encoded}&" if encoded else ""
+        ctx["querystring"] = encoded
+        return ctx

@@ -1,0 +1,41 @@
+"""The side menu, built per role: each entry names the permission that shows it."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    icon: str
+    permission: str | None = None  # None: every signed-in user
+
+
+MENU: list[MenuEntry] = [
+    MenuEntry(_("Home"), "home", "house"),
+    MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),
+    MenuEntry(_("Units"), "products:unit_list", "upc-scan", "products.view_unit"),
+    MenuEntry(_("Product models"), "products:model_list", "box", "products.view_productmodel"),
+    MenuEntry(_("Organisation"), "accounts:orgunit_list", "diagram-3", "accounts.view_orgunit"),
+    MenuEntry(_("People"), "accounts:user_list", "person-badge", "accounts.view_user"),
+    MenuEntry(_("Business calendar"), "core:calendar", "calendar3", "core.view_calendarday"),
+    MenuEntry(_("Audit log"), "audit:search", "journal-text", "audit.view_auditentry"),
+    MenuEntry(_("API docs"), "api:docs", "braces", None),
+]
+
+
+def menu_for(user, current_path: str) -> list[dict]:
+    items = []
+    for entry in MENU:
+        if entry.permission and not user.has_perm(entry.permission):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue  # an app not installed in this build
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": entry.label, "url": url, "icon": entry.icon, "active": active})
+    return items

@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Viewsets of this app are added to the API router here."""

@@ -1,0 +1,77 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_redirects_anonymous_to_login(client):
+    resp = client.get("/")
+    assert resp.status_code == 302
+    assert resp.url.startswith("/accounts/login/")
+
+
+def test_it_logs_in_and_out(client, people):
+    from aftersales.core.demo import DEMO_PASSWORD
+
+    resp = client.post("/accounts/login/", {"username": "kefu", "password": DEMO_PASSWORD})
+    assert resp.status_code == 302
+    assert client.get("/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_it_rejects_a_wrong_password_with_a_message(client, people):
+    resp = client.post("/accounts/login/", {"username": "kefu", "password": "wrong"})
+    assert resp.status_code == 200
+    assert "alert-danger" in resp.content.decode()
+
+
+def test_it_changes_password(client_for, people):
+    c = client_for(people["agent"])
+    from aftersales.core.demo import DEMO_PASSWORD
+
+    resp = c.post(
+        "/accounts/password/",
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "Zx9!long-pass",
+            "new_password2": "Zx9!long-pass",
+        },
+    )
+    assert resp.status_code == 302
+    people["agent"].refresh_from_db()
+    assert people["agent"].check_password("Zx9!long-pass")
+
+
+def test_it_saves_the_language_choice_and_audits_it(client_for, people):
+    from aftersales.audit.models import AuditEntry
+
+    c = client_for(people["agent"])
+    resp = c.post("/org/me/", {"language": "en"})
+    assert resp.status_code == 302
+    people["agent"].refresh_from_db()
+    assert people["agent"].language == "en"
+    assert AuditEntry.objects.filter(action="accounts.user.language_changed").exists()
+    assert "My account" in c.get("/org/me/").content.decode()
+
+
+def test_org_3_403_page_says_why(client_for, people):
+    resp = client_for(people["technician"]).get("/org/people/")
+    assert resp.status_code == 403
+    assert "accounts.view_user" in resp.content.decode()
+
+
+def test_api_requires_authentication(api_for):
+    assert api_for().get("/api/org-units/").status_code in (401, 403)
+
+
+def test_org_3_api_lists_units_within_reach(api_for, people, org):
+    resp = api_for(people["outsider"]).get("/api/org-units/")
+    assert resp.status_code == 200
+    codes = {u["code"] for u in resp.json()["results"]}
+    assert "BR-NJ" in codes and "BR-HZ" not in codes
+
+
+def test_openapi_schema_is_served(api_for, people):
+    resp = api_for(people["agent"]).get("/api/schema/")
+    assert resp.status_code == 200
+    assert b"/api/org-units/" in resp.content

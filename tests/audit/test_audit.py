@@ -1,0 +1,45 @@
+import pytest
+
+from aftersales.accounts import services
+from aftersales.audit.models import AuditEntry, ImmutableAuditError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sec_1_service_write_records_actor_action_and_before_after(people, org):
+    unit = org["units"]["BR-NJ"]
+    services.save_org_unit(actor=people["admin"], unit=unit, phone="025-83009999")
+    entry = AuditEntry.objects.for_object(unit).first()
+    assert entry.action == "accounts.orgunit.changed"
+    assert entry.actor == people["admin"]
+    assert entry.changes["phone"] == ["025-83001234", "025-83009999"]
+
+
+def test_sec_1_audit_rows_cannot_be_changed_or_deleted(org):
+    entry = AuditEntry.objects.first()
+    entry.note = "tampered"
+    with pytest.raises(ImmutableAuditError):
+        entry.save()
+    with pytest.raises(ImmutableAuditError):
+        entry.delete()
+    with pytest.raises(ImmutableAuditError):
+        AuditEntry.objects.all().update(note="x")
+    with pytest.raises(ImmutableAuditError):
+        AuditEntry.objects.all().delete()
+
+
+def test_sec_1_admin_site_offers_no_change_or_delete_of_audit(client_for, people):
+    entry = AuditEntry.objects.first()
+    c = client_for(people["admin"])
+    assert c.get(f"/admin/audit/auditentry/{entry.pk}/delete/").status_code == 403
+    resp = c.post(f"/admin/audit/auditentry/{entry.pk}/change/", {"note": "x"})
+    assert resp.status_code == 403
+    entry.refresh_from_db()
+    assert entry.note != "x"
+
+
+def test_sec_1_audit_search_is_for_administrators_only(client_for, people):
+    assert client_for(people["admin"]).get("/audit/?action=accounts").status_code == 200
+    resp = client_for(people["technician"]).get("/audit/")
+    assert resp.status_code == 403
+    assert "audit.view_auditentry" in resp.content.decode()
