@@ -75,3 +75,24 @@ def test_openapi_schema_is_served(api_for, people):
     resp = api_for(people["agent"]).get("/api/schema/")
     assert resp.status_code == 200
     assert b"/api/org-units/" in resp.content
+
+
+def test_sec_4_api_token_obtained_used_and_revoked(api_for, client_for, people):
+    from aftersales.audit.models import AuditEntry
+    from aftersales.core.demo import DEMO_PASSWORD
+
+    resp = api_for().post("/api/auth/token/", {"username": "kefu", "password": DEMO_PASSWORD})
+    assert resp.status_code == 200
+    key = resp.json()["token"]
+    c = api_for()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert c.get("/api/org-units/").status_code == 200
+    client_for(people["agent"]).post("/org/me/api-token/", {"action": "revoke"})
+    assert c.get("/api/org-units/").status_code == 401
+    assert AuditEntry.objects.filter(action="accounts.user.api_token_revoked").exists()
+
+
+def test_sec_4_token_request_with_wrong_password_is_400(api_for, people):
+    resp = api_for().post("/api/auth/token/", {"username": "kefu", "password": "nope"})
+    assert resp.status_code == 400
+    assert "non_field_errors" in resp.json()

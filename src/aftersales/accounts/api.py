@@ -1,7 +1,16 @@
 """Read-only API of organisation units, regions and people (honouring reach)."""
 
+from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from aftersales.accounts import services
 from aftersales.accounts.models import OrgUnit, Region, User
 from aftersales.api.permissions import ModelPermissions
 
@@ -60,6 +69,29 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
             .filter(is_active=True)
             .prefetch_related("groups")
         )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a user name and password for the person's API token."""
+
+    renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token = Token.objects.filter(user=user).first()
+        key = token.key if token else services.issue_api_token(actor=user, user=user)
+        return Response({"token": key})
+
+
+urlpatterns = [path("auth/token/", ObtainTokenView.as_view(), name="token")]
 
 
 def register(router) -> None:

@@ -129,3 +129,28 @@ def set_user_language(*, actor, user: User, language: str) -> User:
         user.save(update_fields=["language"])
         record(user, "accounts.user.language_changed", actor=actor, before=before)
     return user
+
+
+def issue_api_token(*, actor, user: User) -> str:
+    """Give a person a new API token (the old one, if any, stops working)."""
+    from rest_framework.authtoken.models import Token
+
+    if actor.pk != user.pk:
+        _require(actor, "accounts.change_user")
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        record(user, "accounts.user.api_token_issued", actor=actor, before={}, after={})
+    return token.key
+
+
+def revoke_api_token(*, actor, user: User) -> bool:
+    from rest_framework.authtoken.models import Token
+
+    if actor.pk != user.pk:
+        _require(actor, "accounts.change_user")
+    with transaction.atomic():
+        deleted, _detail = Token.objects.filter(user=user).delete()
+        if deleted:
+            record(user, "accounts.user.api_token_revoked", actor=actor, before={}, after={})
+    return bool(deleted)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/", views.OrgUnitListView.as_view(), name="orgunit_list"),
     path("people/", views.UserListView.as_view(), name="user_list"),
     path("me/", views.profile, name="profile"),
+    path("me/api-token/", views.api_token, name="api_token"),
 ]
 
 # Named without the namespace: Django's auth views and templates expect these names.

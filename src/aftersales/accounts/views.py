@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from aftersales.accounts import services
 from aftersales.accounts.filtersets import OrgUnitFilter, UserFilter
@@ -40,4 +41,20 @@ def profile(request):
         )
         messages.success(request, _("Your language setting was saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    from rest_framework.authtoken.models import Token
+
+    has_token = Token.objects.filter(user=request.user).exists()
+    return render(request, "accounts/profile.html", {"form": form, "has_token": has_token})
+
+
+@login_required
+@require_POST
+def api_token(request):
+    """Issue (shown once) or revoke the person's own API token (SEC-4)."""
+    if request.POST.get("action") == "revoke":
+        services.revoke_api_token(actor=request.user, user=request.user)
+        messages.success(request, _("Your API token was revoked."))
+        return redirect("accounts:profile")
+    key = services.issue_api_token(actor=request.user, user=request.user)
+    messages.success(request, _("Your new API token (shown only now): %(key)s") % {"key": key})
+    return redirect("accounts:profile")
