@@ -74,7 +74,7 @@ ROLES: list[Role] = [
     Role(
         "company_manager",
         _("Company / general manager"),
-        VIEW_BASICS + ["accounts.view_user", "audit.view_auditentry"],
+        VIEW_BASICS + ["accounts.view_user"],
         wide_reach=True,
     ),
     Role(
