@@ -43,3 +43,30 @@ class AuditedAdminMixin:
 
 
 admin.site.site_header = "aftersales"
+
+
+# --- the business calendar (CAL-1) -------------------------------------------
+from aftersales.core.models import BusinessCalendar, CalendarDay, WorkingHours  # noqa: E402
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "is_default"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "is_default"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["date", "kind", "name", "source", "calendar"]
+    list_filter = ["calendar", "kind", "source"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    fields = ["calendar", "date", "kind", "name", "source"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["calendar", "weekday", "opens_at", "closes_at"]
+    list_filter = ["calendar"]
+    fields = ["calendar", "weekday", "opens_at", "closes_at"]
