@@ -1,2 +1,17 @@
+from django.urls import path
+
+from aftersales.customers import views
+
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("export/", views.customer_export, name="export"),
+    path("new/", views.customer_create, name="create"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/deactivate/", views.customer_deactivate, name="deactivate"),
+    path("<int:pk>/reactivate/", views.customer_reactivate, name="reactivate"),
+    path("<int:pk>/contacts/new/", views.contact_add, name="contact_add"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
+]

@@ -1,0 +1,259 @@
+"""Customer overview (客户状况一览表), customer file (客户档案) and their forms (CUS-1, CUS-5)."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.reach import require_reach
+from aftersales.core.listing import ReachListView
+from aftersales.customers import services
+from aftersales.customers.filtersets import CustomerFilter, with_key_figures
+from aftersales.customers.forms import ContactForm, CustomerForm, ReasonForm
+from aftersales.customers.models import Contact, Customer
+
+
+def _require_perm(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(
+            _("Your roles do not include the right “%(perm)s” that this page needs.")
+            % {"perm": perm}
+        )
+
+
+def _customer_for(request, pk: int, perm: str = "customers.view_customer") -> Customer:
+    """The customer if it exists, the user holds the right and it is within reach; else 403."""
+    _require_perm(request.user, perm)
+    customer = get_object_or_404(Customer.objects.select_related("region", "owner_unit"), pk=pk)
+    require_reach(request.user, customer, Customer.objects)
+    return customer
+
+
+def _style_filter_form(filterset) -> None:
+    for field in filterset.form.fields.values():
+        css = "form-select" if hasattr(field.widget, "choices") else "form-control"
+        field.widget.attrs["class"] = f"{css} form-control-sm"
+
+
+class CustomerListView(ReachListView):
+    """CUS-1: one line per customer with the key figures; filter, search, export."""
+
+    model = Customer
+    permission_required = "customers.view_customer"
+    filterset_class = CustomerFilter
+    template_name = "customers/customer_list.html"
+
+    def get_queryset(self):
+        return with_key_figures(Customer.objects.visible_to(self.request.user)).order_by("code")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        _style_filter_form(ctx["filter"])
+        user = self.request.user
+        ctx["can_export"] = user.has_perm("customers.export_customers")
+        ctx["can_add"] = user.has_perm("customers.add_customer")
+        return ctx
+
+
+EXPORT_COLUMNS = [
+    ("code", lambda c: c.code),
+    ("name", lambda c: c.name),
+    ("kind", lambda c: c.get_kind_display()),
+    ("entity", lambda c: c.get_entity_display()),
+    ("credit_code", lambda c: c.credit_code),
+    ("service_tier", lambda c: c.service_tier),
+    ("region", lambda c: str(c.region) if c.region else ""),
+    ("owner_unit", lambda c: str(c.owner_unit)),
+    ("phone", lambda c: c.phone),
+    ("address", lambda c: c.address),
+    ("relationship", lambda c: c.get_relationship_display()),
+    ("credit", lambda c: c.get_credit_display()),
+    ("credit_limit", lambda c: c.credit_limit),
+]
+
+
+@login_required
+def customer_export(request):
+    """CUS-1: the overview as an Excel file, with the same filters as the page."""
+    _require_perm(request.user, "customers.view_customer")
+    _require_perm(request.user, "customers.export_customers")
+    from openpyxl import Workbook
+
+    queryset = with_key_figures(Customer.objects.visible_to(request.user)).order_by("code")
+    filterset = CustomerFilter(request.GET or None, queryset=queryset, request=request)
+    rows = filterset.qs if filterset.is_valid() else queryset
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=_("Customers")[:31])
+    headers = [str(Customer._meta.get_field(name).verbose_name) for name, _get in EXPORT_COLUMNS]
+    headers += [_("Units"), _("Contacts"), str(Customer._meta.get_field("is_active").verbose_name)]
+    ws.append(headers)
+    yes, no = _("Yes"), _("No")
+    for customer in rows.iterator(chunk_size=500):
+        values = [get(customer) for _name, get in EXPORT_COLUMNS]
+        values += [customer.units_count, customer.contacts_count, yes if customer.is_active else no]
+        ws.append(values)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    filename = f"customers-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _unit_rows(customer: Customer) -> list[dict]:
+    """The units this customer owns, linked to the unit page when the products pages exist."""
+    rows = []
+    for unit in customer.units.select_related("product_model").order_by("serial_number"):
+        try:
+            url = unit.get_absolute_url()
+        except (AttributeError, NoReverseMatch):
+            url = ""
+        rows.append({"unit": unit, "url": url})
+    return rows
+
+
+@login_required
+def customer_detail(request, pk: int):
+    """The customer file (客户档案): fields, contacts, units, history (CUS-1, CUS-3)."""
+    customer = _customer_for(request, pk)
+    user = request.user
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "contacts": customer.contacts.all(),
+            "units": _unit_rows(customer),
+            "contact_form": ContactForm(auto_id="id_new_contact_%s"),
+            "can_change": user.has_perm("customers.change_customer"),
+            "can_add_contact": user.has_perm("customers.add_contact"),
+            "can_change_contact": user.has_perm("customers.change_contact"),
+            "can_delete_contact": user.has_perm("customers.delete_contact"),
+        },
+    )
+
+
+@login_required
+def customer_create(request):
+    _require_perm(request.user, "customers.add_customer")
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.create_customer(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("Customer %(code)s was filed.") % {"code": customer.code})
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+@login_required
+def customer_edit(request, pk: int):
+    customer = _customer_for(request, pk, "customers.change_customer")
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_customer(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("The customer file was saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+def _set_active(request, pk: int, service, done: str):
+    customer = _customer_for(request, pk, "customers.change_customer")
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        service(actor=request.user, customer=customer, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def customer_deactivate(request, pk: int):
+    return _set_active(
+        request, pk, services.deactivate_customer, _("The customer was deactivated.")
+    )
+
+
+@login_required
+@require_POST
+def customer_reactivate(request, pk: int):
+    return _set_active(
+        request, pk, services.reactivate_customer, _("The customer was reactivated.")
+    )
+
+
+def _contact_for(request, pk: int, perm: str) -> Contact:
+    _require_perm(request.user, perm)
+    contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+    require_reach(request.user, contact.customer, Customer.objects)
+    return contact
+
+
+@login_required
+def contact_add(request, pk: int):
+    customer = _customer_for(request, pk, "customers.add_contact")
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_contact(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("The contact was added."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": customer, "contact": None},
+    )
+
+
+@login_required
+def contact_edit(request, pk: int):
+    contact = _contact_for(request, pk, "customers.change_contact")
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_contact(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("The contact was saved."))
+            return redirect("customers:detail", pk=contact.customer_id)
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": contact.customer, "contact": contact},
+    )
+
+
+@login_required
+@require_POST
+def contact_remove(request, pk: int):
+    contact = _contact_for(request, pk, "customers.delete_contact")
+    customer_id = contact.customer_id
+    services.remove_contact(actor=request.user, contact=contact)
+    messages.success(request, _("The contact was removed."))
+    return redirect("customers:detail", pk=customer_id)
