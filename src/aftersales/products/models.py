@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import TimeStampedModel
@@ -59,6 +60,9 @@ class ProductModel(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("products:model_edit", args=[self.pk])
+
 
 class UnitQuerySet(models.QuerySet):
     def visible_to(self, user) -> "UnitQuerySet":
@@ -111,6 +115,20 @@ class Unit(TimeStampedModel):
     def __str__(self) -> str:
         return self.serial_number
 
+    def get_absolute_url(self) -> str:
+        return reverse("products:unit_detail", args=[self.pk])
+
+
+class UnitChildQuerySet(models.QuerySet):
+    """Records that hang off a unit are visible with the unit (ORG-3)."""
+
+    def visible_to(self, user) -> "UnitChildQuerySet":
+        from aftersales.accounts.reach import reach_of
+
+        if reach_of(user).everything:
+            return self
+        return self.filter(unit__in=Unit.objects.visible_to(user))
+
 
 class Warranty(TimeStampedModel):
     """A warranty period of a unit: the standard one or an extended warranty (PRD-2)."""
@@ -130,6 +148,11 @@ class Warranty(TimeStampedModel):
     price = models.DecimalField(
         _("price (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
+    # A standard warranty whose dates were changed by hand is no longer recomputed
+    # from the unit's dates and the model's terms (see services.update_unit).
+    set_by_hand = models.BooleanField(_("dates set by hand"), default=False)
+
+    objects = UnitChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("warranty")
@@ -140,10 +163,28 @@ class Warranty(TimeStampedModel):
                 condition=Q(end_date__gte=F("start_date")), name="warranty_ends_after_start"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="warranty_price_not_negative"),
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(kind="standard"), name="one_standard_warranty_per_unit"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()} {self.start_date}–{self.end_date}"
+
+    def covers(self, day) -> bool:
+        """Both the start and the end day are covered (inclusive)."""
+        return self.start_date <= day <= self.end_date
+
+
+class MaintenanceContractQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "MaintenanceContractQuerySet":
+        """ORG-3: a contract is visible with its customer."""
+        from aftersales.accounts.reach import reach_of
+        from aftersales.customers.models import Customer
+
+        if reach_of(user).everything:
+            return self
+        return self.filter(customer__in=Customer.objects.visible_to(user))
 
 
 class MaintenanceContract(TimeStampedModel):
@@ -165,6 +206,10 @@ class MaintenanceContract(TimeStampedModel):
         _("amount (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
+
+    objects = MaintenanceContractQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("maintenance contract")
@@ -179,6 +224,10 @@ class MaintenanceContract(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    def covers(self, day) -> bool:
+        """In force on day: not cancelled, start and end day included."""
+        return not self.is_cancelled and self.start_date <= day <= self.end_date
 
 
 class DeliveryHandover(TimeStampedModel):
@@ -201,6 +250,8 @@ class DeliveryHandover(TimeStampedModel):
     explained_precautions = models.BooleanField(_("precautions explained"), default=False)
     notes = models.TextField(_("notes"), blank=True)
 
+    objects = UnitChildQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("delivery handover")
         verbose_name_plural = _("delivery handovers")
@@ -220,6 +271,8 @@ class UnitServiceRecord(TimeStampedModel):
     content = models.TextField(_("content"))
     # The service order that wrote it, as text until the service app links it.
     reference = models.CharField(_("reference"), max_length=50, blank=True)
+
+    objects = UnitChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service record")

@@ -1,0 +1,95 @@
+"""Browser tests: a demo user logs in and opens the customer list and a unit's page.
+
+They drive Debian's chromium through Playwright and are skipped, with the reason,
+where /usr/bin/chromium is not installed (`apt-get install chromium`).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    from aftersales.core.demo import load
+
+    return load()
+
+
+@pytest.fixture
+def page():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
+    # fixtures around it are plain synchronous code, so Django's guard can stand down.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def login(page, base_url, username):
+    from aftersales.core.demo import DEMO_PASSWORD
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_a_demo_agent_logs_in_and_opens_customers_and_a_unit(live_server, demo_data, page):
+    """On a phone-sized screen: log in, open the customer list, then a unit's page."""
+    from aftersales.products.models import Unit
+
+    login(page, live_server.url, "kefu")
+    assert page.locator("[data-testid=current-user]").count() == 1
+
+    page.goto(f"{live_server.url}/customers/")
+    rows = page.locator("[data-testid=customer-row]")
+    assert rows.count() > 0
+    first_name = demo_data["customers"][0].name
+    page.fill("input[name=q]", first_name)
+    page.press("input[name=q]", "Enter")
+    page.wait_for_load_state()
+    assert first_name in page.content()
+
+    unit = Unit.objects.order_by("pk").first()
+    page.goto(f"{live_server.url}/products/units/{unit.pk}/")
+    assert unit.serial_number in page.content()
+    assert page.locator("[data-testid=entitlement]").count() == 1
+    assert page.locator("[data-testid=history-panel]").count() == 1
+
+
+def test_org_3_outsider_sees_a_403_that_says_why(live_server, demo_data, page):
+    from aftersales.products.models import Unit
+
+    unit = Unit.objects.filter(owner__owner_unit__code="BR-HZ").first()
+    assert unit is not None
+    login(page, live_server.url, "nj_zhuguan")
+    response = page.goto(f"{live_server.url}/products/units/{unit.pk}/")
+    assert response.status == 403
+    assert page.locator("[data-testid=forbidden]").count() == 1
