@@ -43,3 +43,26 @@ def test_sec_1_audit_search_is_for_administrators_only(client_for, people):
     resp = client_for(people["technician"]).get("/audit/")
     assert resp.status_code == 403
     assert "audit.view_auditentry" in resp.content.decode()
+
+
+def test_sec_1_history_panel_shows_field_names_and_choice_labels(people, org):
+    """The history panel reads like the form: verbose names and choice labels, not codes."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from aftersales.audit.templatetags.audit_tags import history_rows
+    from aftersales.customers import services as customer_services
+
+    customer = customer_services.create_customer(
+        actor=people["admin"], name="王芳", kind="end_user", entity="person", phone="13851234567"
+    )
+    customer_services.update_customer(actor=people["admin"], customer=customer, kind="dealer")
+    changed = AuditEntry.objects.for_object(customer).filter(action__endswith="changed").first()
+    with translation.override("en"):
+        rows = history_rows(changed)
+        html = Template("{% load audit_tags %}{% history_panel obj %}").render(
+            Context({"obj": customer})
+        )
+    kind = next(r for r in rows if r["label"] == "Kind")
+    assert (str(kind["old"]), str(kind["new"])) == ("End user", "Dealer")
+    assert 'data-testid="history-panel"' in html and "Dealer" in html

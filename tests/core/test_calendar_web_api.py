@@ -41,6 +41,9 @@ def test_cal_1_page_flags_a_year_without_official_schedule(client_for, people):
     assert resp.status_code == 200
     assert 'data-testid="fallback-banner"' in html
     assert 'data-date="2027-01-01" data-kind="working"' in html
+    # Choosing a year is not a submitted deadline calculation: no error text.
+    assert resp.context["deadline_form"].is_bound is False
+    assert "invalid-feedback" not in html
 
 
 def test_cal_1_page_with_a_bad_year_shows_this_year(client_for, people):

@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.core import calendar as business_calendar
@@ -20,6 +21,17 @@ from aftersales.core.forms_calendar import (
     WorkingHoursForm,
 )
 from aftersales.core.models import BusinessCalendar, CalendarDay
+
+# One-character column heads: the month grids are seven narrow columns on a phone.
+WEEKDAY_INITIALS = [
+    pgettext_lazy("weekday initial", "Mo"),
+    pgettext_lazy("weekday initial", "Tu"),
+    pgettext_lazy("weekday initial", "We"),
+    pgettext_lazy("weekday initial", "Th"),
+    pgettext_lazy("weekday initial", "Fr"),
+    pgettext_lazy("weekday initial", "Sa"),
+    pgettext_lazy("weekday initial", "Su"),
+]
 
 
 @login_required
@@ -125,9 +137,11 @@ def _render_calendar(request, *, year=None, day_form=None, hours_form=None, stat
                 "closes_at": data.standard_hours[1],
             }
         )
-    deadline_form = DeadlineForm(request.GET or None, prefix="calc")
+    # Bind the calculator only when it was submitted: ?year=… alone must not show errors.
+    asked = "calc-start" in request.GET
+    deadline_form = DeadlineForm(request.GET if asked else None, prefix="calc")
     deadline_result = None
-    if "calc-start" in request.GET and deadline_form.is_valid():
+    if asked and deadline_form.is_valid():
         due = deadline_form.deadline(data)
         deadline_result = {
             "deadline": due,
@@ -142,7 +156,7 @@ def _render_calendar(request, *, year=None, day_form=None, hours_form=None, stat
         "official": data.has_official_data(year),
         "fallback_note": data.fallback_note(year),
         "months": _month_grids(year, data),
-        "weekday_abbr": [WEEKDAYS_ABBR[number] for number in range(7)],
+        "weekday_abbr": WEEKDAY_INITIALS,
         "entries": CalendarDay.objects.filter(calendar=calendar, date__year=year).order_by("date"),
         "working_hours": hours,
         "standard_hours": data.standard_hours,
