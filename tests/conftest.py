@@ -26,6 +26,19 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Tests read messages in English; the Chinese catalogue has its own tests.
+
+    Personas are switched to English too (their own language wins on each request),
+    and the site default stays zh-Hans as in production.
+    """
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def org(db):
     """The demo organisation: units, regions and one person per persona."""
@@ -33,6 +46,11 @@ def org(db):
 
     ctx: dict = {}
     demo.load(ctx)
+    from aftersales.accounts.models import User
+
+    User.objects.update(language="en")
+    for user in ctx["people"].values():
+        user.language = "en"
     return ctx
 
 
@@ -59,7 +77,7 @@ def api_for():
     """api_for(user) → a DRF APIClient authenticated as user (None: anonymous)."""
 
     def make(user=None):
-        c = APIClient()
+        c = APIClient(headers={"accept-language": "en"})  # the API follows Accept-Language
         if user is not None:
             c.force_authenticate(user)
         return c

@@ -153,7 +153,9 @@ def test_cus_1_export_is_a_valid_xlsx_with_header_and_one_row_per_customer(
 
 
 def test_cus_1_export_headers_follow_the_interface_language(client_for, people, hz_customer):
-    user = people["info_manager"]  # language zh-hans by default
+    user = people["info_manager"]
+    user.language = "zh-hans"
+    user.save(update_fields=["language"])
     resp = client_for(user).get("/customers/export/")
     ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
     with translation.override("zh-hans"):

@@ -7,7 +7,9 @@ carries its audit trail like real data does.
 
 from importlib import import_module
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 DEMO_PASSWORD = "demo-2026"
 
@@ -37,7 +39,9 @@ DEMO_MODULES = [
 
 def load() -> dict:
     ctx: dict = {}
-    with transaction.atomic():
+    # Written in the site's language, as an agent would have: notes in the audit trail read
+    # in Chinese in the demo company.
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         for path in DEMO_MODULES:
             try:
                 module = import_module(path)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core import calendar as cal
 from aftersales.core.forms import StyledForm
@@ -13,9 +14,9 @@ from aftersales.core.models import CalendarDay
 WEEKDAY_CHOICES = [(number, WEEKDAYS[number]) for number in range(7)]
 UNIT_CHOICES = [
     (cal.UNIT_HOURS, _("hours (wall clock)")),
-    (cal.UNIT_WORKING_HOURS, _("working hours")),
+    (cal.UNIT_WORKING_HOURS, pgettext_lazy("deadline unit", "working hours")),
     (cal.UNIT_WORKING_DAYS, _("working days")),
-    (cal.UNIT_DAYS, _("calendar days")),
+    (cal.UNIT_DAYS, pgettext_lazy("deadline unit", "calendar days")),
 ]
 MAX_AMOUNT = Decimal(10000)
 
@@ -57,7 +58,7 @@ class DeadlineForm(StyledForm):
         max_digits=9,
         decimal_places=2,
     )
-    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES)
+    unit = forms.ChoiceField(label=pgettext_lazy("deadline unit", "Unit"), choices=UNIT_CHOICES)
 
     def clean(self):
         data = super().clean()

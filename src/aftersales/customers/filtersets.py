@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OrgUnit, Region
+from aftersales.core.filters import ActiveFilter
 from aftersales.customers.models import Contact, Customer
 
 
@@ -56,7 +57,7 @@ class CustomerFilter(django_filters.FilterSet):
         queryset=Region.objects.all(), method="in_region", label=_("Region")
     )
     owner_unit = django_filters.ModelChoiceFilter(queryset=_units_in_reach, label=_("Owning unit"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = ActiveFilter()
 
     class Meta:
         model = Customer

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.models import TimeStampedModel
 
@@ -42,7 +43,7 @@ class Customer(TimeStampedModel):
 
     class Relationship(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("relationship", "Active")
         CORE = "core", _("Core partner")
         DORMANT = "dormant", _("Dormant")
         ENDED = "ended", _("Relationship ended")

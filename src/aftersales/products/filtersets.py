@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OrgUnit
+from aftersales.core.filters import ActiveFilter
 from aftersales.products.models import (
     MaintenanceContract,
     ProductCategory,
@@ -87,6 +88,7 @@ class UnitFilter(django_filters.FilterSet):
 
 class ProductModelFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Code or name"))
+    is_active = ActiveFilter(choices=[("true", _("In production")), ("false", _("Discontinued"))])
 
     class Meta:
         model = ProductModel
