@@ -50,7 +50,7 @@ def test_sec_1_history_panel_shows_field_names_and_choice_labels(people, org):
     from django.template import Context, Template
     from django.utils import translation
 
-    from aftersales.audit.templatetags.audit_tags import history_rows
+    from aftersales.audit.presentation import history_rows
     from aftersales.customers import services as customer_services
 
     customer = customer_services.create_customer(

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -141,7 +142,7 @@ def test_cus_1_export_is_a_valid_xlsx_with_header_and_one_row_per_customer(
     assert ".xlsx" in resp["Content-Disposition"]
     ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:3] == ("customer no.", "name", "kind")
+    assert rows[0][:3] == ("Customer no.", "Name", "Kind")
     assert "Units" in rows[0] and "Contacts" in rows[0]
     assert len(rows) == 2
     assert rows[1][0] == hz_customer.code
@@ -152,6 +153,40 @@ def test_cus_1_export_is_a_valid_xlsx_with_header_and_one_row_per_customer(
     assert ws.max_row == 1 + Customer.objects.count()
 
 
+def test_cus_1_customer_file_exports_to_excel_with_contacts_units_and_history(
+    client_for, people, hz_customer, make_unit
+):
+    """CUS-1: the customer file, not only the overview, can be exported."""
+    make_unit(hz_customer, "SN-EXPORT-1")
+    services.update_customer(actor=people["admin"], customer=hz_customer, service_tier="B")
+    c = client_for(people["info_manager"])
+    assert 'data-testid="file-export"' in c.get(f"/customers/{hz_customer.pk}/").content.decode()
+    resp = c.get(f"/customers/{hz_customer.pk}/export/")
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(b"".join(resp.streaming_content)))
+    assert wb.sheetnames == ["Customer file", "Contacts", "Units", "History"]
+    file_rows = dict(list(wb["Customer file"].iter_rows(values_only=True))[1:])
+    assert file_rows["Customer no."] == hz_customer.code
+    assert ("李明", "总经理") == next(wb["Contacts"].iter_rows(min_row=2, values_only=True))[:2]
+    assert next(wb["Units"].iter_rows(min_row=2, values_only=True))[0] == "SN-EXPORT-1"
+    history = [r[3] for r in wb["History"].iter_rows(min_row=2, values_only=True)]
+    assert any("Service tier" in (h or "") for h in history)
+
+
+@pytest.mark.parametrize("persona", ["technician", "agent"])
+def test_cus_1_customer_file_export_without_the_right_is_403(
+    client_for, people, hz_customer, persona
+):
+    resp = client_for(people[persona]).get(f"/customers/{hz_customer.pk}/export/")
+    assert resp.status_code == 403
+
+
+def test_org_3_customer_file_export_outside_reach_is_403(client_for, people, hz_customer):
+    people["outsider"].user_permissions.add(*Permission.objects.filter(codename="export_customers"))
+    resp = client_for(people["outsider"]).get(f"/customers/{hz_customer.pk}/export/")
+    assert resp.status_code == 403
+
+
 def test_cus_1_export_headers_follow_the_interface_language(client_for, people, hz_customer):
     user = people["info_manager"]
     user.language = "zh-hans"
@@ -159,7 +194,7 @@ def test_cus_1_export_headers_follow_the_interface_language(client_for, people, 
     resp = client_for(user).get("/customers/export/")
     ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
     with translation.override("zh-hans"):
-        expected = str(Customer._meta.get_field("code").verbose_name)
+        expected = str(Customer._meta.get_field("code").verbose_name).capitalize()
     assert ws.cell(1, 1).value == expected
 
 

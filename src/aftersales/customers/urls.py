@@ -8,6 +8,7 @@ urlpatterns = [
     path("export/", views.customer_export, name="export"),
     path("new/", views.customer_create, name="create"),
     path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/export/", views.customer_file_export, name="file_export"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/deactivate/", views.customer_deactivate, name="deactivate"),
     path("<int:pk>/reactivate/", views.customer_reactivate, name="reactivate"),

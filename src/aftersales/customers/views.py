@@ -1,18 +1,19 @@
 """Customer overview (客户状况一览表), customer file (客户档案) and their forms (CUS-1, CUS-5)."""
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.reach import require_reach
+from aftersales.audit.models import AuditEntry
+from aftersales.audit.presentation import history_rows
+from aftersales.core import excel
 from aftersales.core.listing import ReachListView
 from aftersales.customers import services
 from aftersales.customers.filtersets import CustomerFilter, with_key_figures
@@ -78,38 +79,84 @@ EXPORT_COLUMNS = [
     ("credit_limit", lambda c: c.credit_limit),
 ]
 
+FILE_COLUMNS = [
+    *EXPORT_COLUMNS,
+    ("email", lambda c: c.email),
+    ("business_content", lambda c: c.business_content),
+    ("notes", lambda c: c.notes),
+]
+
 
 @login_required
 def customer_export(request):
     """CUS-1: the overview as an Excel file, with the same filters as the page."""
     _require_perm(request.user, "customers.view_customer")
     _require_perm(request.user, "customers.export_customers")
-    from openpyxl import Workbook
-
     queryset = with_key_figures(Customer.objects.visible_to(request.user)).order_by("code")
     filterset = CustomerFilter(request.GET or None, queryset=queryset, request=request)
     rows = filterset.qs if filterset.is_valid() else queryset
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("Customers")[:31])
-    headers = [str(Customer._meta.get_field(name).verbose_name) for name, _get in EXPORT_COLUMNS]
-    headers += [_("Units"), _("Contacts"), str(Customer._meta.get_field("is_active").verbose_name)]
-    ws.append(headers)
+    headers = [Customer._meta.get_field(name).verbose_name for name, _get in EXPORT_COLUMNS]
+    headers += [_("Units"), _("Contacts"), Customer._meta.get_field("is_active").verbose_name]
     yes, no = _("Yes"), _("No")
-    for customer in rows.iterator(chunk_size=500):
-        values = [get(customer) for _name, get in EXPORT_COLUMNS]
-        values += [customer.units_count, customer.contacts_count, yes if customer.is_active else no]
-        ws.append(values)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    filename = f"customers-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    wb = excel.new_workbook()
+    excel.add_sheet(
+        wb,
+        _("Customers"),
+        headers,
+        (
+            [get(c) for _name, get in EXPORT_COLUMNS]
+            + [c.units_count, c.contacts_count, yes if c.is_active else no]
+            for c in rows.iterator(chunk_size=500)
+        ),
     )
+    return excel.xlsx_response(wb, f"customers-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def customer_file_export(request, pk: int):
+    """CUS-1: one customer file as Excel — the file, its contacts, units and change history."""
+    customer = _customer_for(request, pk)
+    _require_perm(request.user, "customers.export_customers")
+    field = Customer._meta.get_field
+    wb = excel.new_workbook()
+    file_rows = [[capfirst(field(name).verbose_name), get(customer)] for name, get in FILE_COLUMNS]
+    excel.add_sheet(wb, _("Customer file"), [_("Field"), _("Value")], file_rows)
+    contact_fields = ["name", "position", "phone", "email", "is_primary"]
+    excel.add_sheet(
+        wb,
+        _("Contacts"),
+        [Contact._meta.get_field(name).verbose_name for name in contact_fields],
+        (
+            [c.name, c.position, c.phone, c.email, _("Yes") if c.is_primary else ""]
+            for c in customer.contacts.all()
+        ),
+    )
+    excel.add_sheet(
+        wb,
+        _("Units"),
+        [_("Serial number"), _("Model"), _("Delivery date")],
+        (
+            [row["unit"].serial_number, str(row["unit"].product_model), row["unit"].delivery_date]
+            for row in _unit_rows(customer)
+        ),
+    )
+    excel.add_sheet(
+        wb,
+        _("History"),
+        [_("Time"), _("By"), _("Action"), _("Changes")],
+        (
+            [
+                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"),
+                e.actor_name,
+                e.action,
+                "; ".join(f"{r['label']}: {r['old'] or ''} → {r['new'] or ''}" for r in rows)
+                or e.note,
+            ]
+            for e, rows in ((e, history_rows(e)) for e in AuditEntry.objects.for_object(customer))
+        ),
+    )
+    return excel.xlsx_response(wb, f"customer-{customer.code}.xlsx")
 
 
 def _unit_rows(customer: Customer) -> list[dict]:
@@ -138,6 +185,7 @@ def customer_detail(request, pk: int):
             "units": _unit_rows(customer),
             "contact_form": ContactForm(auto_id="id_new_contact_%s"),
             "can_change": user.has_perm("customers.change_customer"),
+            "can_export": user.has_perm("customers.export_customers"),
             "can_add_contact": user.has_perm("customers.add_contact"),
             "can_change_contact": user.has_perm("customers.change_contact"),
             "can_delete_contact": user.has_perm("customers.delete_contact"),
