@@ -262,11 +262,11 @@ def test_cal_1_the_2026_to_2027_boundary_falls_back_and_says_so(seeded):
     assert "2027" in seeded.fallback_note(2027)
 
 
-def test_cal_1_an_administrator_entry_counts_in_a_fallback_year(db, people):
+def test_cal_1_an_administrator_entry_counts_in_a_fallback_year(db, org, people):
     # given the administrator marks 2027-01-01 元旦 (the year has no official schedule)
     from aftersales.core import calendar_demo
 
-    calendar_demo.load({"admin": people["admin"]})
+    calendar_demo.load({**org, "admin": people["admin"]})
     seeded = cal.get_calendar()
     # when / then: 12-31 (1), 01-01 off, 01-04 (2), 01-05 (3); the year is still flagged
     assert cal.add_working_days(at(2026, 12, 30, 10), 3, seeded) == at(2027, 1, 5, 17, 30)

@@ -225,7 +225,7 @@ def test_cal_1_seed_command_restores_an_emptied_year(calendar, capsys):
     assert cal.get_calendar().has_official_data(2025)
 
 
-def test_cal_1_default_calendar_is_recreated_after_a_flush(db, people):
+def test_cal_1_default_calendar_is_recreated_after_a_flush(db, org, people):
     BusinessCalendar.objects.all().delete()
     calendar = services.ensure_default_calendar(actor=people["admin"])
     assert calendar.is_default and calendar.code == "CN"
@@ -234,7 +234,7 @@ def test_cal_1_default_calendar_is_recreated_after_a_flush(db, people):
     # the demo loader seeds it again
     from aftersales.core import calendar_demo
 
-    calendar_demo.load({"admin": people["admin"]})
+    calendar_demo.load({**org, "admin": people["admin"]})
     data = cal.get_calendar()
     assert data.has_official_data(2026) and not data.has_official_data(2027)
     assert data.entry(dt.date(2027, 1, 1)) == cal.DayEntry("holiday", "元旦", "manual")

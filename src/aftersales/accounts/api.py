@@ -24,7 +24,18 @@ class RegionSerializer(serializers.ModelSerializer):
 class OrgUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "kind", "parent", "region", "address", "phone", "is_active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "region",
+            "calendar",
+            "address",
+            "phone",
+            "is_active",
+        ]
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -73,6 +73,17 @@ class OrgUnit(TimeStampedModel):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # CAL-1: deadlines of this unit's work are counted on this calendar; empty means the
+    # parent unit's calendar, and at the top the default one.
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar",
+        verbose_name=_("business calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="org_units",
+        help_text=_("Empty: the parent unit's calendar, or the default calendar."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrgUnitQuerySet.as_manager()

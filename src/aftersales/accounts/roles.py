@@ -141,6 +141,8 @@ ROLES: list[Role] = [
             "accounts.add_region",
             "accounts.change_region",
             "audit.view_auditentry",
+            "core.add_businesscalendar",
+            "core.change_businesscalendar",
             "core.add_calendarday",
             "core.change_calendarday",
             "core.delete_calendarday",

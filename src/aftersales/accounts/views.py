@@ -16,7 +16,7 @@ class OrgUnitListView(ReachListView):
     permission_required = "accounts.view_orgunit"
     filterset_class = OrgUnitFilter
     template_name = "accounts/orgunit_list.html"
-    select_related = ["parent", "region"]
+    select_related = ["parent", "region", "calendar"]
     paginate_by = 100
 
 

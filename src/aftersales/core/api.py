@@ -235,8 +235,44 @@ YearResponse = inline_serializer(
 )
 
 
+CALENDAR_PARAMETERS = [
+    OpenApiParameter(
+        "calendar",
+        OpenApiTypes.STR,
+        description="Code of the calendar to use (default: the default calendar).",
+    ),
+    OpenApiParameter(
+        "org_unit",
+        OpenApiTypes.INT,
+        description="Use the calendar of this organisation unit (its own, its parent's, "
+        "or the default).",
+    ),
+]
+
+
+def _calendar_data(request, years=()) -> cal.BusinessCalendarData:
+    """The calendar chosen by ?calendar=CODE or ?org_unit=ID (CAL-1), else the default."""
+    from aftersales.accounts.models import OrgUnit
+
+    code = request.query_params.get("calendar")
+    unit_id = request.query_params.get("org_unit")
+    if code:
+        calendar = BusinessCalendar.objects.filter(code=code).first()
+        if calendar is None:
+            raise serializers.ValidationError({"calendar": [_("No calendar with this code.")]})
+        return cal.BusinessCalendarData.from_model(calendar, years=years)
+    if unit_id:
+        unit = OrgUnit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None
+        if unit is None:
+            raise serializers.ValidationError(
+                {"org_unit": [_("No organisation unit with this id.")]}
+            )
+        return cal.get_calendar(unit, years=years)
+    return cal.get_calendar(years=years)
+
+
 class DeadlineView(APIView):
-    """Compute a CAL-1 deadline on the default business calendar (reads only)."""
+    """Compute a CAL-1 deadline on a business calendar (reads only)."""
 
     permission_classes = [CanViewCalendar]
 
@@ -262,6 +298,7 @@ class DeadlineView(APIView):
                 enum=list(cal.UNITS),
                 description="hours = wall clock; working_hours; working_days; days (CAL-1).",
             ),
+            *CALENDAR_PARAMETERS,
         ],
         responses={200: DeadlineResponse},
     )
@@ -269,7 +306,7 @@ class DeadlineView(APIView):
         query = DeadlineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, amount, unit = (query.validated_data[k] for k in ("start", "amount", "unit"))
-        data = cal.get_calendar()
+        data = _calendar_data(request)
         try:
             due = cal.deadline(start, amount, unit, data)
         except ValueError as exc:
@@ -288,15 +325,17 @@ class DeadlineView(APIView):
 
 
 class CalendarYearView(APIView):
-    """One year of the default calendar: official or fallback, days off and make-up days."""
+    """One year of a calendar: official or fallback, days off and make-up days."""
 
     permission_classes = [CanViewCalendar]
 
-    @extend_schema(operation_id="calendar_year", responses={200: YearResponse})
+    @extend_schema(
+        operation_id="calendar_year", parameters=CALENDAR_PARAMETERS, responses={200: YearResponse}
+    )
     def get(self, request, year: int):
         if not 1900 <= year <= 2100:
             raise serializers.ValidationError({"year": _("Enter a year from 1900 to 2100.")})
-        data = cal.get_calendar(years=[year])
+        data = _calendar_data(request, years=[year])
         non_working, workdays = [], []
         day = dt.date(year, 1, 1)
         while day.year == year:

@@ -220,15 +220,36 @@ class BusinessCalendarData:
         return {year: self.has_official_data(year) for year in range(first, last + 1)}
 
 
-def get_calendar(org_unit=None, *, years: Iterable[int] = ()) -> BusinessCalendarData:
-    """The calendar that applies to ``org_unit`` (today: the default calendar for all).
+def calendar_for(org_unit):
+    """The BusinessCalendar row that applies to org_unit (CAL-1).
 
-    Without a default calendar in the database, the plain working week is used
-    (every year is then a fallback year).
+    A unit's own calendar, else the nearest ancestor's, else the default calendar;
+    None when the database has no calendar at all.
     """
+    from aftersales.accounts.models import OrgUnit
     from aftersales.core.models import BusinessCalendar
 
-    calendar = BusinessCalendar.objects.filter(is_default=True).first()
+    # Read the chain from the database: the caller's object may be stale.
+    seen: set[int] = set()
+    unit_id = getattr(org_unit, "pk", None)
+    while unit_id is not None and unit_id not in seen:
+        seen.add(unit_id)
+        row = OrgUnit.objects.filter(pk=unit_id).values("calendar_id", "parent_id").first()
+        if row is None:
+            break
+        if row["calendar_id"]:
+            return BusinessCalendar.objects.get(pk=row["calendar_id"])
+        unit_id = row["parent_id"]
+    return BusinessCalendar.objects.filter(is_default=True).first()
+
+
+def get_calendar(org_unit=None, *, years: Iterable[int] = ()) -> BusinessCalendarData:
+    """The calendar data that applies to ``org_unit`` (the default calendar without one).
+
+    Without any calendar in the database, the plain working week is used (every year
+    is then a fallback year).
+    """
+    calendar = calendar_for(org_unit)
     if calendar is None:
         return BusinessCalendarData()
     return BusinessCalendarData.from_model(calendar, years=years)

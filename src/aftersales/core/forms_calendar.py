@@ -34,6 +34,13 @@ class CalendarDayForm(StyledForm):
     )
 
 
+class NewCalendarForm(StyledForm):
+    """A calendar of its own for units that keep other days (a copy of the one on screen)."""
+
+    code = forms.CharField(label=_("Code"), max_length=30, help_text=_("For example HZ."))
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
 class WorkingHoursForm(StyledForm):
     weekday = forms.TypedChoiceField(label=_("Weekday"), choices=WEEKDAY_CHOICES, coerce=int)
     opens_at = forms.TimeField(

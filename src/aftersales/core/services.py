@@ -53,6 +53,76 @@ def ensure_default_calendar(*, actor) -> BusinessCalendar:
     return calendar
 
 
+def create_calendar(
+    *, actor, code: str, name: str, copy_from: BusinessCalendar | None = None
+) -> BusinessCalendar:
+    """A new calendar for organisation units that keep other days (CAL-1).
+
+    It starts as a copy of ``copy_from`` (default: the default calendar): the same
+    official and manual days and working hours, so only the differences need entering.
+    """
+    _require(actor, "core.add_businesscalendar")
+    code, name = (code or "").strip().upper(), (name or "").strip()
+    errors = {}
+    if not code:
+        errors["code"] = _("Enter a code.")
+    elif BusinessCalendar.objects.filter(code=code).exists():
+        errors["code"] = _("A calendar with this code already exists.")
+    if not name:
+        errors["name"] = _("Enter a name.")
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        source = copy_from or BusinessCalendar.objects.filter(is_default=True).first()
+        calendar = BusinessCalendar(code=code, name=name, created_by=actor, updated_by=actor)
+        calendar.full_clean()
+        calendar.save()
+        copied_days = 0
+        if source is not None:
+            days = [
+                CalendarDay(
+                    calendar=calendar,
+                    date=day.date,
+                    kind=day.kind,
+                    name=day.name,
+                    source=day.source,
+                    created_by=actor,
+                    updated_by=actor,
+                )
+                for day in source.days.all()
+            ]
+            CalendarDay.objects.bulk_create(days, batch_size=500)
+            copied_days = len(days)
+            WorkingHours.objects.bulk_create(
+                WorkingHours(
+                    calendar=calendar,
+                    weekday=h.weekday,
+                    opens_at=h.opens_at,
+                    closes_at=h.closes_at,
+                    created_by=actor,
+                    updated_by=actor,
+                )
+                for h in WorkingHours.objects.filter(calendar=source)
+            )
+        else:
+            for weekday, (opens_at, closes_at) in cal.DEFAULT_WEEK.items():
+                WorkingHours.objects.create(
+                    calendar=calendar, weekday=weekday, opens_at=opens_at, closes_at=closes_at
+                )
+        # One audit row for the calendar, naming what it was copied from (the copied days
+        # are the source's, already audited there).
+        record(
+            calendar,
+            "core.calendar.created",
+            actor=actor,
+            note=_("Copied from %(source)s: %(days)s days and the working hours.")
+            % {"source": source.code, "days": copied_days}
+            if source
+            else "",
+        )
+    return calendar
+
+
 def set_calendar_day(
     *, actor, calendar: BusinessCalendar, date: dt.date, kind: str, name: str = ""
 ) -> CalendarDay:

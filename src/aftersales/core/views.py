@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from aftersales.core.exceptions import ServiceError
 from aftersales.core.forms_calendar import (
     CalendarDayForm,
     DeadlineForm,
+    NewCalendarForm,
     WorkingHoursForm,
 )
 from aftersales.core.models import BusinessCalendar, CalendarDay
@@ -74,6 +76,16 @@ def _default_calendar() -> BusinessCalendar:
     return core_services.ensure_default_calendar(actor=None)
 
 
+def _chosen_calendar(params) -> BusinessCalendar:
+    """The calendar named by ?calendar=CODE (or the posted field), else the default (CAL-1)."""
+    code = (params.get("calendar") or "").strip()
+    if code:
+        calendar = BusinessCalendar.objects.filter(code=code).first()
+        if calendar is not None:
+            return calendar
+    return _default_calendar()
+
+
 def _year_from(value, default: int) -> int:
     try:
         year = int(value)
@@ -115,10 +127,13 @@ def _month_grids(year: int, data: business_calendar.BusinessCalendarData) -> lis
     return grids
 
 
-def _render_calendar(request, *, year=None, day_form=None, hours_form=None, status=200):
+def _render_calendar(
+    request, *, year=None, day_form=None, hours_form=None, new_calendar_form=None, status=200
+):
     today = timezone.localdate()
+    params = request.POST if request.method == "POST" else request.GET
     year = year or _year_from(request.GET.get("year"), today.year)
-    calendar = _default_calendar()
+    calendar = _chosen_calendar(params)
     data = business_calendar.BusinessCalendarData.from_model(calendar, years=[year])
     can_edit = request.user.has_perm("core.change_calendarday")
     can_edit_hours = request.user.has_perm("core.change_workinghours")
@@ -167,12 +182,18 @@ def _render_calendar(request, *, year=None, day_form=None, hours_form=None, stat
         "hours_form": hours_form,
         "deadline_form": deadline_form,
         "deadline_result": deadline_result,
+        "calendars": BusinessCalendar.objects.order_by("-is_default", "code"),
+        "units_on_calendar": calendar.org_units.order_by("code"),
+        "can_add_calendar": request.user.has_perm("core.add_businesscalendar"),
+        "new_calendar_form": new_calendar_form or NewCalendarForm(),
     }
     return render(request, "core/calendar.html", context, status=status)
 
 
-def _back_to_year(year: int):
-    return redirect(f"{reverse('core:calendar')}?year={year}")
+def _back_to_year(year: int, calendar: BusinessCalendar):
+    return redirect(
+        f"{reverse('core:calendar')}?{urlencode({'calendar': calendar.code, 'year': year})}"
+    )
 
 
 @login_required
@@ -194,7 +215,7 @@ def calendar_day_set(request):
         try:
             day = core_services.set_calendar_day(
                 actor=request.user,
-                calendar=_default_calendar(),
+                calendar=_chosen_calendar(request.POST),
                 date=data["date"],
                 kind=data["kind"],
                 name=data["name"],
@@ -205,7 +226,7 @@ def calendar_day_set(request):
             messages.success(
                 request, _("The calendar entry for %(date)s was saved.") % {"date": day.date}
             )
-            return _back_to_year(day.date.year)
+            return _back_to_year(day.date.year, day.calendar)
     return _render_calendar(request, year=year, day_form=form)
 
 
@@ -218,7 +239,7 @@ def calendar_day_remove(request, pk: int):
     messages.success(
         request, _("The calendar entry for %(date)s was removed.") % {"date": day.date}
     )
-    return _back_to_year(day.date.year)
+    return _back_to_year(day.date.year, day.calendar)
 
 
 @login_required
@@ -230,9 +251,9 @@ def working_hours_set(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            core_services.set_working_hours(
+            hours = core_services.set_working_hours(
                 actor=request.user,
-                calendar=_default_calendar(),
+                calendar=_chosen_calendar(request.POST),
                 weekday=data["weekday"],
                 opens_at=data["opens_at"],
                 closes_at=data["closes_at"],
@@ -241,5 +262,32 @@ def working_hours_set(request):
             form.add_service_error(exc)
         else:
             messages.success(request, _("The working hours were saved."))
-            return _back_to_year(year)
+            return _back_to_year(year, hours.calendar)
     return _render_calendar(request, year=year, hours_form=form)
+
+
+@login_required
+@require_POST
+def calendar_create(request):
+    """A new calendar, copied from the one on screen, for units that keep other days."""
+    _require_perm(request.user, "core.add_businesscalendar")
+    form = NewCalendarForm(request.POST)
+    year = _year_from(request.POST.get("year"), timezone.localdate().year)
+    if form.is_valid():
+        try:
+            calendar = core_services.create_calendar(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                copy_from=_chosen_calendar(request.POST),
+            )
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Calendar %(name)s was created. Assign it to organisation units.")
+                % {"name": calendar.name},
+            )
+            return _back_to_year(year, calendar)
+    return _render_calendar(request, year=year, new_calendar_form=form)
