@@ -18,6 +18,13 @@ class ReasonedPermissionMixin(PermissionRequiredMixin):
         )
 
 
+def style_filter_form(filterset) -> None:
+    """Bootstrap classes on a filter bar's widgets (small, as list pages are dense)."""
+    for field in filterset.form.fields.values():
+        css = "form-select" if hasattr(field.widget, "choices") else "form-control"
+        field.widget.attrs["class"] = f"{css} form-control-sm"
+
+
 class ReachListView(LoginRequiredMixin, ReasonedPermissionMixin, FilterView):
     """A filtered, paginated list that starts from ``model.objects.visible_to(user)``."""
 
@@ -32,6 +39,8 @@ class ReachListView(LoginRequiredMixin, ReasonedPermissionMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        if ctx.get("filter") is not None:
+            style_filter_form(ctx["filter"])
         params = self.request.GET.copy()
         params.pop("page", None)
         encoded = params.urlencode()

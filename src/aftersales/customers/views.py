@@ -37,12 +37,6 @@ def _customer_for(request, pk: int, perm: str = "customers.view_customer") -> Cu
     return customer
 
 
-def _style_filter_form(filterset) -> None:
-    for field in filterset.form.fields.values():
-        css = "form-select" if hasattr(field.widget, "choices") else "form-control"
-        field.widget.attrs["class"] = f"{css} form-control-sm"
-
-
 class CustomerListView(ReachListView):
     """CUS-1: one line per customer with the key figures; filter, search, export."""
 
@@ -56,7 +50,6 @@ class CustomerListView(ReachListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        _style_filter_form(ctx["filter"])
         user = self.request.user
         ctx["can_export"] = user.has_perm("customers.export_customers")
         ctx["can_add"] = user.has_perm("customers.add_customer")
