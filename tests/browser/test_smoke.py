@@ -25,6 +25,18 @@ def demo_data(transactional_db):
 
 
 @pytest.fixture
+def units(demo_data):
+    """Units the tests open, read before the browser starts: ORM calls made while
+    Playwright's event loop runs open connections that outlive the test database."""
+    from aftersales.products.models import Unit
+
+    return {
+        "first": Unit.objects.order_by("pk").first(),
+        "hangzhou": Unit.objects.filter(owner__owner_unit__code="BR-HZ").first(),
+    }
+
+
+@pytest.fixture
 def page():
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by
     # fixtures around it are plain synchronous code, so Django's guard can stand down.
@@ -61,10 +73,8 @@ def login(page, base_url, username):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_a_demo_agent_logs_in_and_opens_customers_and_a_unit(live_server, demo_data, page):
+def test_a_demo_agent_logs_in_and_opens_customers_and_a_unit(live_server, demo_data, units, page):
     """On a phone-sized screen: log in, open the customer list, then a unit's page."""
-    from aftersales.products.models import Unit
-
     login(page, live_server.url, "kefu")
     assert page.locator("[data-testid=current-user]").count() == 1
 
@@ -77,17 +87,15 @@ def test_a_demo_agent_logs_in_and_opens_customers_and_a_unit(live_server, demo_d
     page.wait_for_load_state()
     assert first_name in page.content()
 
-    unit = Unit.objects.order_by("pk").first()
+    unit = units["first"]
     page.goto(f"{live_server.url}/products/units/{unit.pk}/")
     assert unit.serial_number in page.content()
     assert page.locator("[data-testid=entitlement]").count() == 1
     assert page.locator("[data-testid=history-panel]").count() == 1
 
 
-def test_org_3_outsider_sees_a_403_that_says_why(live_server, demo_data, page):
-    from aftersales.products.models import Unit
-
-    unit = Unit.objects.filter(owner__owner_unit__code="BR-HZ").first()
+def test_org_3_outsider_sees_a_403_that_says_why(live_server, units, page):
+    unit = units["hangzhou"]
     assert unit is not None
     login(page, live_server.url, "nj_zhuguan")
     response = page.goto(f"{live_server.url}/products/units/{unit.pk}/")
