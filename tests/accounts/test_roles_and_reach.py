@@ -55,3 +55,15 @@ def test_org_3_inactive_user_sees_nothing(people):
     tech = people["technician"]
     tech.is_active = False
     assert reach_of(tech).unit_ids == frozenset()
+
+
+def test_org_1_admin_site_refuses_to_put_a_unit_under_its_own_sub_unit(client_for, people, org):
+    """The admin form applies the same placement rule as save_org_unit."""
+    hz, nb = org["units"]["BR-HZ"], org["units"]["SC-NB"]
+    data = {"code": hz.code, "name": hz.name, "kind": hz.kind, "parent": nb.pk}
+    data |= {"region": hz.region_id or "", "address": "", "phone": "", "is_active": "on"}
+    resp = client_for(people["admin"]).post(f"/admin/accounts/orgunit/{hz.pk}/change/", data)
+    assert resp.status_code == 200
+    assert "A unit cannot be placed under itself." in resp.content.decode()
+    hz.refresh_from_db()
+    assert hz.parent == org["units"]["HQ"]

@@ -66,3 +66,29 @@ def test_sec_1_history_panel_shows_field_names_and_choice_labels(people, org):
     kind = next(r for r in rows if r["label"] == "Kind")
     assert (str(kind["old"]), str(kind["new"])) == ("End user", "Dealer")
     assert 'data-testid="history-panel"' in html and "Dealer" in html
+
+
+def test_sec_1_role_changes_made_in_the_admin_site_are_audited(client_for, people):
+    """Roles are groups (many-to-many): the admin site's change of them is recorded too."""
+    from django.contrib.auth.models import Group
+
+    user = people["technician"]
+    c = client_for(people["admin"])
+    joined = user.date_joined.astimezone()
+    data = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "org_unit": user.org_unit_id,
+        "region": user.region_id or "",
+        "phone": user.phone,
+        "language": user.language,
+        "is_active": "on",
+        "groups": [g.pk for g in Group.objects.filter(name__in=["technician", "salesperson"])],
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+    }
+    resp = c.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    entry = AuditEntry.objects.for_object(user).filter(action__endswith="relations_changed").get()
+    assert entry.actor == people["admin"]
+    assert entry.changes["groups"] == [["technician"], ["salesperson", "technician"]]

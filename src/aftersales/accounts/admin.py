@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OrgUnit, Region, User
+from aftersales.accounts.services import org_unit_placement_errors
 from aftersales.core.admin import AuditedAdminMixin
 
 
@@ -12,8 +14,24 @@ class RegionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class OrgUnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "kind", "parent", "region", "calendar", "address", "phone"]
+        fields += ["is_active"]
+
+    def clean(self):
+        data = super().clean()
+        unit = self.instance
+        unit.kind, unit.parent = data.get("kind", unit.kind), data.get("parent")
+        for field, message in org_unit_placement_errors(unit).items():
+            self.add_error(field, message)
+        return data
+
+
 @admin.register(OrgUnit)
 class OrgUnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = OrgUnitAdminForm
     list_display = ["code", "name", "kind", "parent", "region", "is_active"]
     list_filter = ["kind", "region", "is_active"]
     search_fields = ["code", "name"]

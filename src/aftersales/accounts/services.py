@@ -18,6 +18,18 @@ def _require(actor, perm: str) -> None:
         )
 
 
+def org_unit_placement_errors(unit: OrgUnit) -> dict[str, str]:
+    """ORG-1: only HQ stands at the top of the tree, and the tree has no loops.
+
+    Used by save_org_unit and by the admin site's form, so both refuse the same things.
+    """
+    if unit.kind != OrgUnit.Kind.HQ and unit.parent_id is None:
+        return {"parent": _("Only headquarters can stand at the top of the tree.")}
+    if unit.pk and unit.parent_id and unit.parent_id in unit.descendant_ids():
+        return {"parent": _("A unit cannot be placed under itself.")}
+    return {}
+
+
 def save_org_unit(*, actor, unit: OrgUnit | None = None, **fields) -> OrgUnit:
     """Create (unit=None) or change an organisation unit."""
     _require(actor, "accounts.change_orgunit" if unit else "accounts.add_orgunit")
@@ -29,10 +41,9 @@ def save_org_unit(*, actor, unit: OrgUnit | None = None, **fields) -> OrgUnit:
             before, action = snapshot(unit), "accounts.orgunit.changed"
         for name, value in fields.items():
             setattr(unit, name, value)
-        if unit.kind != OrgUnit.Kind.HQ and unit.parent_id is None:
-            raise ServiceError({"parent": _("Only headquarters can stand at the top of the tree.")})
-        if unit.pk and unit.parent_id and unit.parent_id in unit.descendant_ids():
-            raise ServiceError({"parent": _("A unit cannot be placed under itself.")})
+        errors = org_unit_placement_errors(unit)
+        if errors:
+            raise ServiceError(errors)
         unit.updated_by = actor
         unit.full_clean()
         unit.save()
