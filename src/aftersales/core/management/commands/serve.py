@@ -65,6 +65,8 @@ class Command(BaseCommand):
                     child.terminate()
 
         signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+        # Started in the background by a script, SIGINT may arrive ignored; Ctrl-C must stop us.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
