@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.customers",
     "aftersales.products",
+    "aftersales.service",
 ]
 
 MIDDLEWARE = [

@@ -20,7 +20,15 @@ VIEW_BASICS = [
     "products.view_maintenancecontract",
     "products.view_deliveryhandover",
     "core.view_calendarday",
+    "service.view_serviceorder",
 ]
+# Intake and dispatch (customer service, branch managers).
+RUN_ORDERS = [
+    "service.add_serviceorder",
+    "service.dispatch_serviceorder",
+    "service.close_serviceorder",
+]
+HANDLE_ORDERS = ["service.handle_serviceorder"]
 EDIT_CUSTOMERS = [
     "customers.add_customer",
     "customers.change_customer",
@@ -51,14 +59,17 @@ ROLES: list[Role] = [
     Role(
         "customer_service",
         _("Customer service agent"),
-        VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + ["accounts.view_user"],
+        VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + RUN_ORDERS + ["accounts.view_user"],
         wide_reach=True,
     ),
-    Role("technician", _("After-sales technician"), VIEW_BASICS),
+    Role("technician", _("After-sales technician"), VIEW_BASICS + HANDLE_ORDERS),
     Role(
         "salesperson",
         _("Salesperson"),
-        VIEW_BASICS + EDIT_CUSTOMERS + ["products.add_deliveryhandover"],
+        # A salesperson forwards the repair reports they receive (REQ-3).
+        VIEW_BASICS
+        + EDIT_CUSTOMERS
+        + ["products.add_deliveryhandover", "service.add_serviceorder"],
     ),
     Role(
         "regional_head",
@@ -80,7 +91,11 @@ ROLES: list[Role] = [
     Role(
         "branch_manager",
         _("Branch manager"),
-        VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + ["accounts.view_user"],
+        VIEW_BASICS
+        + EDIT_CUSTOMERS
+        + EDIT_UNITS
+        + RUN_ORDERS
+        + ["accounts.view_user", "service.override_service_kind"],
     ),
     Role(
         "information_manager",
@@ -132,7 +147,9 @@ ROLES: list[Role] = [
         VIEW_BASICS
         + EDIT_CUSTOMERS
         + EDIT_UNITS
+        + RUN_ORDERS
         + [
+            "service.override_service_kind",
             "accounts.view_user",
             "accounts.add_user",
             "accounts.change_user",

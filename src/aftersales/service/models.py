@@ -1,0 +1,212 @@
+"""Service orders (服务单): a customer's request from intake to the signed voucher."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.models import TimeStampedModel
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DISPATCHED = "dispatched", _("Dispatched")
+    CONTACTED = "contacted", _("Customer contacted")
+    PLANNED = "planned", _("Plan agreed")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_PARTS = "waiting_parts", _("Waiting for parts")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+    COMPLETED = "completed", _("Completed")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Channel(models.TextChoices):
+    """REQ-1: how the request reached us."""
+
+    PHONE = "phone", _("Phone hotline")
+    WEB = "web", _("Web repair form")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter / fax")
+    MEDIA = "media", _("Media")
+    VISIT = "visit", _("Walk-in visit")
+    SALESPERSON = "salesperson", _("Salesperson forward")
+    BRANCH = "branch", _("Branch forward")
+    QR = "qr", _("QR code on the product")
+
+
+class OrderType(models.TextChoices):
+    """REQ-2: what the customer asks for."""
+
+    REPAIR = "repair", _("Repair")
+    INSTALLATION = "installation", _("Installation")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    CONSULTATION = "consultation", _("Consultation")
+    COMPLAINT = "complaint", _("Complaint")
+    EXCHANGE = "exchange", _("Exchange")
+    RETURN = "return", _("Return")
+    REFUND = "refund", _("Refund")
+    PARTS_PURCHASE = "parts_purchase", _("Parts purchase")
+
+
+class ServiceKind(models.TextChoices):
+    """FEE-1: who pays, derived from the unit's entitlement on the received date."""
+
+    FREE = "free", _("Free service")
+    CONTRACT = "contract", _("Contract service")
+    PAID = "paid", _("Paid service")
+    OTHER = "other", _("Other service")
+
+
+class PlanMode(models.TextChoices):
+    """SVC-2: the five ways of solving a request."""
+
+    SELF_REPLACE = "self_replace", _("Ship parts for the customer to replace")
+    PHONE = "phone", _("Phone guidance")
+    ON_SITE = "on_site", _("On-site visit by appointment")
+    REMOTE = "remote", _("Remote service")
+    DEPOT = "depot", _("Depot repair")
+
+
+OPEN_STATUSES = [
+    Status.RECEIVED,
+    Status.DISPATCHED,
+    Status.CONTACTED,
+    Status.PLANNED,
+    Status.IN_PROGRESS,
+    Status.WAITING_PARTS,
+    Status.WAITING_CUSTOMER,
+]
+
+
+class ServiceOrderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ServiceOrderQuerySet":
+        """ORG-3: HQ roles see all; a unit its own (and its sub-units'); a technician also
+        the orders assigned to them."""
+        from aftersales.accounts.reach import reach_of
+
+        reach = reach_of(user)
+        if reach.everything:
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(org_unit_id__in=reach.unit_ids) | Q(technician=user))
+
+    def open(self) -> "ServiceOrderQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class ServiceOrder(TimeStampedModel):
+    """A service order (服务单): one customer request and everything done for it."""
+
+    number = models.CharField(_("order no."), max_length=30, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    order_type = models.CharField(_("type"), max_length=20, choices=OrderType.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # The unit handling the order (reach, ORG-3) and, later, its SLA policy and calendar.
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="service_orders",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="service_orders",
+    )
+    unit = models.ForeignKey(
+        "products.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_orders",
+    )
+    # REQ-2: what the order itself needs, kept as given at intake (the file may change later).
+    contact_name = models.CharField(_("contact name"), max_length=100)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    description = models.TextField(_("fault or need"))
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("forwarded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
+    service_kind = models.CharField(
+        _("service kind"), max_length=20, choices=ServiceKind.choices, default=ServiceKind.PAID
+    )
+    service_kind_reason = models.TextField(_("why this service kind"), blank=True)
+    service_kind_overridden = models.BooleanField(_("service kind set by hand"), default=False)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_orders",
+    )
+    plan_mode = models.CharField(
+        _("solution plan"), max_length=20, choices=PlanMode.choices, blank=True
+    )
+    diagnosis = models.TextField(_("cause diagnosis"), blank=True)
+    plan_notes = models.TextField(_("plan details"), blank=True)
+    # SVC-2 (a): shipping parts for self-replacement needs this consent first.
+    self_replace_consent_at = models.DateTimeField(
+        _("customer consent recorded at"), null=True, blank=True
+    )
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    waiting_reason = models.CharField(_("waiting for"), max_length=200, blank=True)
+    result = models.TextField(_("work done"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
+    # When each step happened (the SLA clocks of a later step read these).
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("customer contacted at"), null=True, blank=True)
+    planned_at = models.DateTimeField(_("plan agreed at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("work started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = ServiceOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service order")
+        verbose_name_plural = _("service orders")
+        ordering = ["-received_at"]
+        permissions = [
+            ("dispatch_serviceorder", _("Can dispatch service orders")),
+            ("handle_serviceorder", _("Can handle assigned service orders")),
+            ("close_serviceorder", _("Can close, cancel and reopen service orders")),
+            ("override_service_kind", _("Can override the service kind")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="order_status_received"),
+            models.Index(fields=["technician", "status"], name="order_technician_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("service:order_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

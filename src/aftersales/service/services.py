@@ -1,0 +1,329 @@
+"""Every write on a service order: intake and one function per workflow transition.
+
+Each runs in one transaction, checks the right and the rules, writes the audit row
+(SEC-1) and returns the changed order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.models import OrgUnit
+from aftersales.audit.services import record, snapshot
+from aftersales.core.exceptions import ServiceError
+from aftersales.core.numbering import next_number
+from aftersales.core.validators import normalize_phone
+from aftersales.customers.models import Customer
+from aftersales.products.entitlement import entitlement
+from aftersales.products.models import Unit
+from aftersales.service import workflow
+from aftersales.service.models import (
+    Channel,
+    OrderType,
+    PlanMode,
+    ServiceKind,
+    ServiceOrder,
+)
+
+# FEE-1 "other": advice and guidance, no parts or labour to charge.
+OTHER_KIND_TYPES = {OrderType.CONSULTATION, OrderType.COMPLAINT}
+ENTITLEMENT_KIND = {"warranty": ServiceKind.FREE, "contract": ServiceKind.CONTRACT}
+
+
+def _require(actor, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(
+            _("Your roles do not include the right “%(perm)s”.") % {"perm": perm}
+        )
+
+
+def _require_reach(actor, order: ServiceOrder) -> None:
+    if not ServiceOrder.objects.visible_to(actor).filter(pk=order.pk).exists():
+        raise PermissionDenied(
+            _("This order belongs to another organisation unit outside your reach.")
+        )
+
+
+def derive_service_kind(order_type: str, unit: Unit | None, day: dt.date) -> tuple[str, str]:
+    """FEE-1: the service kind and the reason, from the unit's entitlement on the day."""
+    if order_type in OTHER_KIND_TYPES:
+        return ServiceKind.OTHER, _("Consultation and complaints are other service (FEE-1).")
+    if unit is None:
+        return ServiceKind.PAID, _("No unit on the order: its warranty cannot be checked.")
+    cover = entitlement(unit, day)
+    kind = ENTITLEMENT_KIND.get(cover.status, ServiceKind.PAID)
+    return kind, " ".join(cover.reasons)
+
+
+def receive_order(
+    *,
+    actor,
+    customer: Customer,
+    order_type: str,
+    channel: str,
+    description: str,
+    unit: Unit | None = None,
+    received_at: dt.datetime | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    address: str = "",
+    org_unit: OrgUnit | None = None,
+    forwarded_by=None,
+    forwarded_at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """Record a request (REQ-1, REQ-2): who, what, how it came and when it was received.
+
+    ``received_at`` is when the customer reached us (an agent keying in a call or a
+    letter afterwards sets it); the clocks start from it. It cannot be in the future.
+    """
+    _require(actor, "service.add_serviceorder")
+    now = timezone.now()
+    received_at = received_at or now
+    errors: dict[str, str] = {}
+    if order_type not in OrderType.values:
+        errors["order_type"] = _("Choose a request type.")
+    if channel not in Channel.values:
+        errors["channel"] = _("Choose the channel the request came by.")
+    if not (description or "").strip():
+        errors["description"] = _("Describe the fault or the need.")
+    if timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    if received_at > now + dt.timedelta(minutes=1):
+        errors["received_at"] = _("The time received cannot be in the future.")
+    if forwarded_at is not None and forwarded_at > now + dt.timedelta(minutes=1):
+        errors["forwarded_at"] = _("The time forwarded cannot be in the future.")
+    if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+        errors["customer"] = _("This customer is outside your reach.")
+    if unit is not None and unit.owner_id != customer.pk:
+        errors["unit"] = _("This unit belongs to another customer.")
+    phone = contact_phone or customer.phone
+    try:
+        phone = normalize_phone(phone) if phone else ""
+    except ValidationError as exc:
+        errors["contact_phone"] = exc.messages[0]
+    if not phone and "contact_phone" not in errors:
+        errors["contact_phone"] = _("Give a phone number to reach the customer.")
+    org_unit = org_unit or customer.owner_unit or actor.org_unit
+    if org_unit is None:
+        errors["org_unit"] = _("Choose the unit that handles the order.")
+    if errors:
+        raise ServiceError(errors)
+
+    kind, reason = derive_service_kind(order_type, unit, timezone.localtime(received_at).date())
+    with transaction.atomic():
+        order = ServiceOrder(
+            number=next_number("SO", width=6),
+            order_type=order_type,
+            channel=channel,
+            org_unit=org_unit,
+            customer=customer,
+            unit=unit,
+            contact_name=(contact_name or customer.name).strip(),
+            contact_phone=phone,
+            address=address or (unit.installation_address if unit else "") or customer.address,
+            description=description.strip(),
+            received_at=received_at,
+            received_by=actor,
+            forwarded_by=forwarded_by,
+            forwarded_at=forwarded_at,
+            service_kind=kind,
+            service_kind_reason=reason,
+            created_by=actor,
+            updated_by=actor,
+        )
+        order.full_clean()
+        order.save()
+        record(order, "service.order.received", actor=actor)
+    return order
+
+
+def _transition(
+    order: ServiceOrder, action: str, *, actor, changes: dict, note: str = ""
+) -> ServiceOrder:
+    """Apply one workflow transition under a row lock; refuses a stale state."""
+    with transaction.atomic():
+        locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        _require_reach(actor, locked)
+        transition = workflow.require(locked, action, actor)
+        before = snapshot(locked)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if transition.target is not None:
+            locked.status = transition.target
+        locked.updated_by = actor
+        locked.full_clean()
+        locked.save()
+        record(locked, f"service.order.{action}", actor=actor, before=before, note=note)
+    return locked
+
+
+def _technician_errors(actor, technician) -> dict[str, str]:
+    if technician is None or not technician.is_active:
+        return {"technician": _("Choose an active technician.")}
+    if not technician.has_perm("service.handle_serviceorder"):
+        return {"technician": _("This person is not a technician.")}
+    return {}
+
+
+def dispatch_order(*, actor, order: ServiceOrder, technician) -> ServiceOrder:
+    """Assign the technician (REQ-5, SVC-8)."""
+    workflow.require_actor(order, "dispatch", actor)
+    errors = _technician_errors(actor, technician)
+    if errors:
+        raise ServiceError(errors)
+    return _transition(
+        order,
+        "dispatch",
+        actor=actor,
+        changes={"technician": technician, "dispatched_at": timezone.now()},
+    )
+
+
+def reassign_order(*, actor, order: ServiceOrder, technician, reason: str) -> ServiceOrder:
+    """Give the order to another technician; the reason is recorded."""
+    workflow.require_actor(order, "reassign", actor)
+    errors = _technician_errors(actor, technician)
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the order changes hands.")
+    elif order.technician_id == getattr(technician, "pk", None):
+        errors["technician"] = _("The order is already assigned to this technician.")
+    if errors:
+        raise ServiceError(errors)
+    return _transition(
+        order, "reassign", actor=actor, changes={"technician": technician}, note=reason.strip()
+    )
+
+
+def record_contact(*, actor, order: ServiceOrder, note: str = "") -> ServiceOrder:
+    """SVC-1: the technician has reached the customer."""
+    return _transition(
+        order, "contact", actor=actor, changes={"contacted_at": timezone.now()}, note=note
+    )
+
+
+def set_plan(
+    *,
+    actor,
+    order: ServiceOrder,
+    mode: str,
+    diagnosis: str = "",
+    details: str = "",
+    appointment_at: dt.datetime | None = None,
+    customer_consent: bool = False,
+) -> ServiceOrder:
+    """SVC-2: one of the five solution modes, with the cause; on-site needs an appointment.
+
+    Mode (a), parts shipped for the customer to fit, is refused until the customer's
+    consent and the assembly warning are recorded.
+    """
+    workflow.require_actor(order, "plan", actor)
+    errors: dict[str, str] = {}
+    if mode not in PlanMode.values:
+        errors["mode"] = _("Choose how the request will be solved.")
+    if mode == PlanMode.SELF_REPLACE and not customer_consent:
+        errors["customer_consent"] = _(
+            "Record that the customer agrees and was told the assembly points and that "
+            "damage from wrong assembly is theirs."
+        )
+    if mode == PlanMode.ON_SITE and appointment_at is None:
+        errors["appointment_at"] = _("Agree an appointment time with the customer.")
+    if errors:
+        raise ServiceError(errors)
+    now = timezone.now()
+    changes = {
+        "plan_mode": mode,
+        "diagnosis": (diagnosis or "").strip(),
+        "plan_notes": (details or "").strip(),
+        "appointment_at": appointment_at,
+        "planned_at": now,
+        "self_replace_consent_at": now if mode == PlanMode.SELF_REPLACE else None,
+    }
+    return _transition(order, "plan", actor=actor, changes=changes)
+
+
+def start_work(*, actor, order: ServiceOrder) -> ServiceOrder:
+    return _transition(order, "start", actor=actor, changes={"started_at": timezone.now()})
+
+
+def wait_for_parts(*, actor, order: ServiceOrder, reason: str) -> ServiceOrder:
+    return _wait(order, "wait_parts", actor=actor, reason=reason)
+
+
+def wait_for_customer(*, actor, order: ServiceOrder, reason: str) -> ServiceOrder:
+    return _wait(order, "wait_customer", actor=actor, reason=reason)
+
+
+def _wait(order: ServiceOrder, action: str, *, actor, reason: str) -> ServiceOrder:
+    workflow.require_actor(order, action, actor)
+    if not (reason or "").strip():
+        raise ServiceError({"reason": _("Say what the order is waiting for.")})
+    return _transition(order, action, actor=actor, changes={"waiting_reason": reason.strip()})
+
+
+def resume_work(*, actor, order: ServiceOrder) -> ServiceOrder:
+    return _transition(order, "resume", actor=actor, changes={"waiting_reason": ""})
+
+
+def complete_order(*, actor, order: ServiceOrder, result: str) -> ServiceOrder:
+    """The work is done; what was done is written on the order."""
+    workflow.require_actor(order, "complete", actor)
+    if not (result or "").strip():
+        raise ServiceError({"result": _("Write what was done.")})
+    return _transition(
+        order,
+        "complete",
+        actor=actor,
+        changes={"result": result.strip(), "completed_at": timezone.now()},
+    )
+
+
+def close_order(*, actor, order: ServiceOrder) -> ServiceOrder:
+    return _transition(order, "close", actor=actor, changes={"closed_at": timezone.now()})
+
+
+def cancel_order(*, actor, order: ServiceOrder, reason: str) -> ServiceOrder:
+    workflow.require_actor(order, "cancel", actor)
+    if not (reason or "").strip():
+        raise ServiceError({"reason": _("Say why the order is cancelled.")})
+    return _transition(
+        order, "cancel", actor=actor, changes={"cancel_reason": reason.strip()}, note=reason
+    )
+
+
+def reopen_order(*, actor, order: ServiceOrder, reason: str) -> ServiceOrder:
+    """Back to received: the order is dispatched again (the last technician is kept)."""
+    workflow.require_actor(order, "reopen", actor)
+    if not (reason or "").strip():
+        raise ServiceError({"reason": _("Say why the order is reopened.")})
+    changes = {"completed_at": None, "closed_at": None, "cancel_reason": ""}
+    return _transition(order, "reopen", actor=actor, changes=changes, note=reason.strip())
+
+
+def override_service_kind(*, actor, order: ServiceOrder, kind: str, reason: str) -> ServiceOrder:
+    """FEE-1: a permitted role sets the service kind by hand, with the reason."""
+    _require(actor, "service.override_service_kind")
+    errors = {}
+    if kind not in ServiceKind.values:
+        errors["kind"] = _("Choose a service kind.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the service kind is changed.")
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        _require_reach(actor, locked)
+        if not locked.is_open:
+            raise ServiceError(_("The service kind of a finished order cannot change."))
+        before = snapshot(locked)
+        locked.service_kind = kind
+        locked.service_kind_reason = reason.strip()
+        locked.service_kind_overridden = True
+        locked.updated_by = actor
+        locked.save()
+        record(locked, "service.order.kind_overridden", actor=actor, before=before, note=reason)
+    return locked

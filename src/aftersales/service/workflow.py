@@ -1,0 +1,150 @@
+"""The service order's states and the one table of transitions between them.
+
+Every status change goes through ``require`` with the action's name; each action has
+one service function in services.py. A test walks every (state, action) cell.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from aftersales.core.exceptions import ServiceError
+from aftersales.service.models import OPEN_STATUSES, ServiceOrder, Status
+
+# Who may act: holders of the permission; for "assigned" actions the order's own
+# technician — or a dispatcher acting for them.
+ANYONE_WITH_PERM = "perm"
+ASSIGNED = "assigned"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str | None  # None: the status stays (a reassignment)
+    permission: str
+    who: str = ANYONE_WITH_PERM
+
+
+def _t(action, sources, target, permission, who=ANYONE_WITH_PERM) -> Transition:
+    return Transition(action, frozenset(sources), target, permission, who)
+
+
+WORKING = [Status.DISPATCHED, Status.CONTACTED, Status.PLANNED, Status.IN_PROGRESS]
+WAITING = [Status.WAITING_PARTS, Status.WAITING_CUSTOMER]
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t("dispatch", [Status.RECEIVED], Status.DISPATCHED, "service.dispatch_serviceorder"),
+        _t("reassign", [*WORKING, *WAITING], None, "service.dispatch_serviceorder"),
+        _t(
+            "contact",
+            [Status.DISPATCHED],
+            Status.CONTACTED,
+            "service.handle_serviceorder",
+            ASSIGNED,
+        ),
+        _t(
+            "plan",
+            [Status.CONTACTED, Status.PLANNED],
+            Status.PLANNED,
+            "service.handle_serviceorder",
+            ASSIGNED,
+        ),
+        _t("start", [Status.PLANNED], Status.IN_PROGRESS, "service.handle_serviceorder", ASSIGNED),
+        _t(
+            "wait_parts",
+            [Status.IN_PROGRESS],
+            Status.WAITING_PARTS,
+            "service.handle_serviceorder",
+            ASSIGNED,
+        ),
+        _t(
+            "wait_customer",
+            [Status.IN_PROGRESS],
+            Status.WAITING_CUSTOMER,
+            "service.handle_serviceorder",
+            ASSIGNED,
+        ),
+        _t("resume", WAITING, Status.IN_PROGRESS, "service.handle_serviceorder", ASSIGNED),
+        _t(
+            "complete",
+            [Status.IN_PROGRESS],
+            Status.COMPLETED,
+            "service.handle_serviceorder",
+            ASSIGNED,
+        ),
+        _t("close", [Status.COMPLETED], Status.CLOSED, "service.close_serviceorder"),
+        _t("cancel", OPEN_STATUSES, Status.CANCELLED, "service.close_serviceorder"),
+        _t(
+            "reopen",
+            [Status.COMPLETED, Status.CLOSED, Status.CANCELLED],
+            Status.RECEIVED,
+            "service.close_serviceorder",
+        ),
+    ]
+}
+
+
+def allowed(order: ServiceOrder, action: str, actor) -> bool:
+    try:
+        require(order, action, actor)
+    except (PermissionDenied, ServiceError):
+        return False
+    return True
+
+
+def actions_for(order: ServiceOrder, actor) -> list[str]:
+    """The actions this person may take on the order now (for buttons and the API)."""
+    return [name for name in TRANSITIONS if allowed(order, name, actor)]
+
+
+def require(order: ServiceOrder, action: str, actor) -> Transition:
+    """The transition, or PermissionDenied (no right) / ServiceError (wrong state)."""
+    transition = TRANSITIONS[action]
+    if actor is not None:
+        require_actor(order, action, actor)
+    if order.status not in transition.sources:
+        raise ServiceError(
+            _("An order that is “%(status)s” cannot be “%(action)s”.")
+            % {"status": order.get_status_display(), "action": action_label(action)}
+        )
+    return transition
+
+
+def require_actor(order: ServiceOrder, action: str, actor) -> None:
+    """PermissionDenied unless actor may take the action on this order (state aside)."""
+    transition = TRANSITIONS[action]
+    # A dispatcher (branch manager, agent) may act for the assigned technician.
+    supervisor = actor.has_perm("service.dispatch_serviceorder")
+    if transition.who == ASSIGNED and supervisor:
+        return
+    if not actor.has_perm(transition.permission):
+        raise PermissionDenied(
+            _("Your roles do not include the right “%(perm)s”.") % {"perm": transition.permission}
+        )
+    if transition.who == ASSIGNED and order.technician_id != actor.pk:
+        raise PermissionDenied(_("Only the technician assigned to this order may do this."))
+
+
+ACTION_LABELS = {
+    "dispatch": pgettext_lazy("order action", "dispatched"),
+    "reassign": pgettext_lazy("order action", "reassigned"),
+    "contact": pgettext_lazy("order action", "marked as contacted"),
+    "plan": pgettext_lazy("order action", "given a plan"),
+    "start": pgettext_lazy("order action", "started"),
+    "wait_parts": pgettext_lazy("order action", "put on hold for parts"),
+    "wait_customer": pgettext_lazy("order action", "put on hold for the customer"),
+    "resume": pgettext_lazy("order action", "resumed"),
+    "complete": pgettext_lazy("order action", "completed"),
+    "close": pgettext_lazy("order action", "closed"),
+    "cancel": pgettext_lazy("order action", "cancelled"),
+    "reopen": pgettext_lazy("order action", "reopened"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS[action])

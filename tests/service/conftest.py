@@ -1,0 +1,61 @@
+"""Fixtures of the service-order tests: a Hangzhou customer with a unit in warranty."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from aftersales.customers.models import Customer
+from aftersales.products.models import ProductCategory, ProductModel, Unit, Warranty
+
+
+@pytest.fixture
+def hz_customer(org):
+    return Customer.objects.create(
+        code="C-HZ-001",
+        name="杭州西湖宾馆",
+        kind="end_user",
+        entity="company",
+        phone="0571-87001234",
+        address="杭州市西湖区北山街 1 号",
+        owner_unit=org["units"]["BR-HZ"],
+        region=org["regions"]["EAST-ZJ"],
+    )
+
+
+@pytest.fixture
+def hz_unit(hz_customer):
+    category = ProductCategory.objects.create(code="HW", name="空气能热水器")
+    model = ProductModel.objects.create(code="KRF-35", name="空气能热水器", category=category)
+    unit = Unit.objects.create(
+        serial_number="KRF35-0001",
+        product_model=model,
+        owner=hz_customer,
+        installation_address="杭州市西湖区北山街 1 号 锅炉房",
+    )
+    today = timezone.localdate()
+    Warranty.objects.create(
+        unit=unit,
+        kind="standard",
+        start_date=today - datetime.timedelta(days=100),
+        end_date=today + datetime.timedelta(days=265),
+    )
+    return unit
+
+
+@pytest.fixture
+def new_order(people, hz_customer, hz_unit):
+    """new_order(**overrides) → a repair order received by the HQ agent."""
+    from aftersales.service import services
+
+    def make(**overrides):
+        fields = {
+            "customer": hz_customer,
+            "unit": hz_unit,
+            "order_type": "repair",
+            "channel": "phone",
+            "description": "热水器不制热，显示 E3 故障码",
+        }
+        return services.receive_order(actor=people["agent"], **{**fields, **overrides})
+
+    return make
