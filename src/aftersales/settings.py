@@ -213,6 +213,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceKindEnum": "aftersales.service.models.ServiceKind",
+        "PlanModeEnum": "aftersales.service.models.PlanMode",
+        "OrderStatusEnum": "aftersales.service.models.Status",
+    },
 }
 
 # --- security headers -------------------------------------------------------

@@ -11,9 +11,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {
-                field: [str(m) for m in errs.messages] for field, errs in exc.error_dict.items()
+                ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
+                for field, messages in exc.message_dict.items()
             }
-            detail = {("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()}
         else:
             detail = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

@@ -13,6 +13,7 @@ API_MODULES = [
     "aftersales.core.api",
     "aftersales.customers.api",
     "aftersales.products.api",
+    "aftersales.service.api",
 ]
 
 router = DefaultRouter()

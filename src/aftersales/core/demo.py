@@ -34,6 +34,7 @@ DEMO_MODULES = [
     "aftersales.core.calendar_demo",
     "aftersales.customers.demo",
     "aftersales.products.demo",
+    "aftersales.service.demo",
 ]
 
 

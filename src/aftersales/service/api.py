@@ -1,0 +1,269 @@
+"""API of service orders: reach-limited reads; intake and every transition through the services."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from aftersales.accounts.models import OrgUnit, User
+from aftersales.api.permissions import ModelPermissions
+from aftersales.customers.models import Customer
+from aftersales.products.models import Unit
+from aftersales.service import services, workflow
+from aftersales.service.models import Channel, OrderType, PlanMode, ServiceKind, ServiceOrder
+
+
+class ServiceOrderSerializer(serializers.ModelSerializer):
+    actions = serializers.SerializerMethodField(
+        help_text=_("The actions the caller may take on the order now.")
+    )
+
+    class Meta:
+        model = ServiceOrder
+        fields = [
+            "id",
+            "number",
+            "status",
+            "order_type",
+            "channel",
+            "org_unit",
+            "customer",
+            "unit",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "description",
+            "received_at",
+            "received_by",
+            "forwarded_by",
+            "forwarded_at",
+            "service_kind",
+            "service_kind_reason",
+            "service_kind_overridden",
+            "technician",
+            "plan_mode",
+            "diagnosis",
+            "plan_notes",
+            "self_replace_consent_at",
+            "appointment_at",
+            "waiting_reason",
+            "result",
+            "cancel_reason",
+            "dispatched_at",
+            "contacted_at",
+            "planned_at",
+            "started_at",
+            "completed_at",
+            "closed_at",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, order) -> list[str]:
+        request = self.context.get("request")
+        return workflow.actions_for(order, request.user) if request else []
+
+
+class IntakeSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    order_type = serializers.ChoiceField(choices=OrderType.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    description = serializers.CharField(max_length=5000)
+    received_at = serializers.DateTimeField(
+        required=False,
+        help_text=_("When the customer reached us (default: now); the clocks start from it."),
+    )
+    contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    org_unit = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.all(), required=False, allow_null=True
+    )
+
+
+def _technicians():
+    return User.objects.filter(is_active=True)
+
+
+class TechnicianSerializer(serializers.Serializer):
+    technician = serializers.PrimaryKeyRelatedField(queryset=_technicians())
+
+
+class ReassignSerializer(TechnicianSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class PlanSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=PlanMode.choices)
+    diagnosis = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    details = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    appointment_at = serializers.DateTimeField(required=False, allow_null=True)
+    customer_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "SVC-2 (a): the customer agrees and was told the assembly points and that "
+            "damage from wrong assembly is theirs."
+        ),
+    )
+
+
+class OrderReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ResultSerializer(serializers.Serializer):
+    result = serializers.CharField(max_length=5000)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class KindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ServiceKind.choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+# action name → (input serializer, call(order, actor, data))
+ACTIONS = {
+    "dispatch": (
+        TechnicianSerializer,
+        lambda o, a, d: services.dispatch_order(actor=a, order=o, technician=d["technician"]),
+    ),
+    "reassign": (
+        ReassignSerializer,
+        lambda o, a, d: services.reassign_order(
+            actor=a, order=o, technician=d["technician"], reason=d["reason"]
+        ),
+    ),
+    "contact": (
+        NoteSerializer,
+        lambda o, a, d: services.record_contact(actor=a, order=o, note=d.get("note", "")),
+    ),
+    "plan": (PlanSerializer, lambda o, a, d: services.set_plan(actor=a, order=o, **d)),
+    "start": (EmptySerializer, lambda o, a, d: services.start_work(actor=a, order=o)),
+    "wait_parts": (
+        OrderReasonSerializer,
+        lambda o, a, d: services.wait_for_parts(actor=a, order=o, reason=d["reason"]),
+    ),
+    "wait_customer": (
+        OrderReasonSerializer,
+        lambda o, a, d: services.wait_for_customer(actor=a, order=o, reason=d["reason"]),
+    ),
+    "resume": (EmptySerializer, lambda o, a, d: services.resume_work(actor=a, order=o)),
+    "complete": (
+        ResultSerializer,
+        lambda o, a, d: services.complete_order(actor=a, order=o, result=d["result"]),
+    ),
+    "close": (EmptySerializer, lambda o, a, d: services.close_order(actor=a, order=o)),
+    "cancel": (
+        OrderReasonSerializer,
+        lambda o, a, d: services.cancel_order(actor=a, order=o, reason=d["reason"]),
+    ),
+    "reopen": (
+        OrderReasonSerializer,
+        lambda o, a, d: services.reopen_order(actor=a, order=o, reason=d["reason"]),
+    ),
+}
+assert set(ACTIONS) == set(workflow.TRANSITIONS), "every transition has an endpoint"
+
+
+class ServiceOrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Service orders in the caller's reach (ORG-3). Status changes only through the actions."""
+
+    serializer_class = ServiceOrderSerializer
+    permission_classes = [ModelPermissions]
+    filterset_fields = ["status", "order_type", "channel", "org_unit", "technician", "customer"]
+    search_fields = ["number", "contact_name", "contact_phone", "customer__name"]
+    ordering_fields = ["received_at", "number"]
+    queryset = ServiceOrder.objects.none()  # for the schema; get_queryset is reach-limited
+
+    def get_queryset(self):
+        return (
+            ServiceOrder.objects.visible_to(self.request.user)
+            .select_related("customer", "unit", "technician", "org_unit")
+            .order_by("-received_at")
+        )
+
+    def get_object(self):
+        """An order outside reach is a 403 that says why, not a 404."""
+        pk = self.kwargs["pk"]
+        if not str(pk).isdigit() or not ServiceOrder.objects.filter(pk=pk).exists():
+            return super().get_object()  # 404
+        order = self.get_queryset().filter(pk=pk).first()
+        if order is None:
+            raise PermissionDenied(
+                _("This order belongs to another organisation unit outside your reach.")
+            )
+        return order
+
+    @extend_schema(request=IntakeSerializer, responses={201: ServiceOrderSerializer})
+    def create(self, request, *args, **kwargs):
+        """Record a request (REQ-1, REQ-2)."""
+        data = IntakeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.receive_order(actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(order).data, status=201)
+
+
+def _action_view(name: str, input_serializer):
+    def run(self, request, pk=None):
+        order = self.get_object()
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changed = ACTIONS[name][1](order, request.user, data.validated_data)
+        return Response(ServiceOrderSerializer(changed, context={"request": request}).data)
+
+    run.__name__ = f"{name}_order"
+    run.__doc__ = f"Workflow action “{name}” (see the transitions table)."
+    return extend_schema(request=input_serializer, responses={200: ServiceOrderSerializer})(
+        # Reading the order needs view; the service checks the action's own right.
+        action(
+            detail=True,
+            methods=["post"],
+            url_path=name.replace("_", "-"),
+            permission_classes=[ViewPermission],
+        )(run)
+    )
+
+
+class ViewPermission(ModelPermissions):
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}
+
+
+# Named "<action>_order": a method called "dispatch" would replace the view's own dispatch().
+for _name, (_input, _call) in ACTIONS.items():
+    setattr(ServiceOrderViewSet, f"{_name}_order", _action_view(_name, _input))
+
+
+@extend_schema(request=KindSerializer, responses={200: ServiceOrderSerializer})
+@action(detail=True, methods=["post"], url_path="service-kind", permission_classes=[ViewPermission])
+def override_kind(self, request, pk=None):
+    """FEE-1: set the service kind by hand, with the reason."""
+    order = self.get_object()
+    data = KindSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    changed = services.override_service_kind(actor=request.user, order=order, **data.validated_data)
+    return Response(ServiceOrderSerializer(changed, context={"request": request}).data)
+
+
+ServiceOrderViewSet.override_kind = override_kind
+
+
+def register(router) -> None:
+    router.register("orders", ServiceOrderViewSet, basename="serviceorder")

@@ -1,0 +1,108 @@
+"""Demo service orders: every state of the workflow, Hangzhou and Nanjing, phone and web."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from aftersales.service import services
+
+FAULTS = [
+    ("repair", "phone", "热水器不制热，显示 E3 故障码"),
+    ("repair", "web", "净水器出水量很小，滤芯刚换过"),
+    ("installation", "salesperson", "新购热泵机组需要上门安装调试"),
+    ("maintenance", "phone", "年度保养，请安排上门"),
+    ("consultation", "phone", "咨询壁挂炉冬季防冻怎么设置"),
+    ("repair", "letter", "来信反映燃气壁挂炉点火困难"),
+    ("repair", "phone", "机组运行噪音大，晚上影响休息"),
+    ("repair", "qr", "扫码报修：显示屏不亮"),
+    ("complaint", "phone", "上次维修后故障复发，要求尽快处理"),
+    ("repair", "visit", "来访：水箱漏水"),
+    ("repair", "phone", "遥控器失灵，无法开机"),
+    ("repair", "email", "邮件报修：压缩机不启动"),
+]
+
+# The steps each demo order is taken through (the last one is its state).
+PATHS = [
+    [],
+    [],
+    ["dispatch"],
+    ["dispatch", "contact"],
+    ["dispatch", "contact", "plan_phone"],
+    ["dispatch", "contact", "plan_on_site"],
+    ["dispatch", "contact", "plan_on_site", "start"],
+    ["dispatch", "contact", "plan_on_site", "start", "wait_parts"],
+    ["dispatch", "contact", "plan_phone", "start", "complete"],
+    ["dispatch", "contact", "plan_phone", "start", "complete", "close"],
+    ["cancel"],
+    ["dispatch", "contact", "plan_on_site", "start", "wait_customer"],
+]
+
+
+def load(ctx: dict) -> None:
+    people = ctx["people"]
+    agent, managers = people["kefu"], {"BR-HZ": people["hz_zhuguan"], "BR-NJ": people["nj_zhuguan"]}
+    technicians = {"BR-HZ": people["hz_jishi"], "SC-NB": people["tyfw"]}
+    units_by_owner: dict[int, list] = {}
+    for unit in ctx["product_units"]:
+        units_by_owner.setdefault(unit.owner_id, []).append(unit)
+    customers = [c for c in ctx["customers"] if c.is_active and units_by_owner.get(c.pk)]
+    now = timezone.now()
+    orders = []
+    for i, (order_type, channel, text) in enumerate(FAULTS):
+        customer = customers[(i * 7) % len(customers)]
+        unit = units_by_owner[customer.pk][0]
+        order = services.receive_order(
+            actor=agent,
+            customer=customer,
+            unit=unit,
+            order_type=order_type,
+            channel=channel,
+            description=text,
+            received_at=now - dt.timedelta(hours=3 + 9 * i),
+        )
+        code = order.org_unit.code
+        tech = technicians.get(code) or technicians["BR-HZ"]
+        if code == "BR-NJ":
+            tech = None  # Nanjing has no technician in the demo: its orders wait for dispatch
+        _walk(order, PATHS[i % len(PATHS)], agent=agent, tech=tech, now=now)
+        orders.append(order)
+    ctx["orders"] = orders
+    ctx.setdefault("managers", managers)
+
+
+def _walk(order, steps, *, agent, tech, now) -> None:
+    for step in steps:
+        if tech is None and step != "cancel":
+            return
+        if step == "dispatch":
+            order = services.dispatch_order(actor=agent, order=order, technician=tech)
+        elif step == "contact":
+            order = services.record_contact(actor=tech, order=order, note="已电话联系客户")
+        elif step == "plan_phone":
+            order = services.set_plan(
+                actor=tech, order=order, mode="phone", diagnosis="参数设置不当"
+            )
+        elif step == "plan_on_site":
+            order = services.set_plan(
+                actor=tech,
+                order=order,
+                mode="on_site",
+                diagnosis="疑似温度传感器故障",
+                appointment_at=now + dt.timedelta(hours=20),
+            )
+        elif step == "start":
+            order = services.start_work(actor=tech, order=order)
+        elif step == "wait_parts":
+            order = services.wait_for_parts(
+                actor=tech, order=order, reason="温度传感器已申领，等待到货"
+            )
+        elif step == "wait_customer":
+            order = services.wait_for_customer(actor=tech, order=order, reason="客户出差，下周再约")
+        elif step == "complete":
+            order = services.complete_order(
+                actor=tech, order=order, result="电话指导客户重设参数，试机正常"
+            )
+        elif step == "close":
+            order = services.close_order(actor=agent, order=order)
+        elif step == "cancel":
+            order = services.cancel_order(actor=agent, order=order, reason="客户来电撤销报修")

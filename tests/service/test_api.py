@@ -1,0 +1,85 @@
+"""The service-order API: intake, every action, reach and rights — the same rules as the pages."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from aftersales.service import workflow
+from aftersales.service.models import ServiceOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def _intake(api, customer, unit, **extra):
+    body = {
+        "customer": customer.pk,
+        "unit": unit.pk,
+        "order_type": "repair",
+        "channel": "phone",
+        "description": "不制热",
+        **extra,
+    }
+    return api.post("/api/orders/", body, format="json")
+
+
+def test_req_2_api_intake_creates_an_order_with_its_service_kind(
+    api_for, people, hz_customer, hz_unit
+):
+    resp = _intake(api_for(people["agent"]), hz_customer, hz_unit)
+    assert resp.status_code == 201, resp.data
+    assert resp.data["status"] == "received" and resp.data["service_kind"] == "free"
+    assert resp.data["number"].startswith("SO-")
+    assert "dispatch" in resp.data["actions"]
+
+
+def test_req_2_api_future_received_time_is_400_and_nothing_written(
+    api_for, people, hz_customer, hz_unit
+):
+    future = (timezone.now() + datetime.timedelta(days=1)).isoformat()
+    resp = _intake(api_for(people["agent"]), hz_customer, hz_unit, received_at=future)
+    assert resp.status_code == 400 and "received_at" in resp.data
+    assert not ServiceOrder.objects.exists()
+
+
+def test_org_3_api_intake_without_the_right_is_403(api_for, people, hz_customer, hz_unit):
+    resp = _intake(api_for(people["finance"]), hz_customer, hz_unit)
+    assert resp.status_code == 403 and "service.add_serviceorder" in str(resp.data["detail"])
+
+
+def test_api_walks_the_path_and_refuses_a_wrong_state(api_for, people, new_order):
+    order = new_order()
+    agent, tech = api_for(people["agent"]), api_for(people["technician"])
+    url = f"/api/orders/{order.pk}"
+    assert agent.post(f"{url}/start/").status_code == 400  # not planned yet
+    assert tech.post(f"{url}/start/").status_code == 403  # not theirs yet
+    resp = agent.post(f"{url}/dispatch/", {"technician": people["technician"].pk}, format="json")
+    assert resp.status_code == 200 and resp.data["status"] == "dispatched"
+    assert tech.post(f"{url}/contact/", {}, format="json").data["status"] == "contacted"
+    resp = tech.post(f"{url}/plan/", {"mode": "self_replace"}, format="json")
+    assert resp.status_code == 400 and "customer_consent" in resp.data
+    resp = tech.post(f"{url}/plan/", {"mode": "phone", "diagnosis": "参数设置错误"}, format="json")
+    assert resp.data["status"] == "planned"
+    assert tech.post(f"{url}/start/").data["status"] == "in_progress"
+    resp = tech.post(f"{url}/complete/", {"result": "电话指导重设参数"}, format="json")
+    assert resp.data["status"] == "completed"
+    assert tech.post(f"{url}/close/").status_code == 403  # a technician does not close
+    assert agent.post(f"{url}/close/").data["status"] == "closed"
+
+
+def test_org_3_api_outsider_gets_403_with_reason_and_list_hides_the_order(
+    api_for, people, new_order
+):
+    order = new_order()
+    api = api_for(people["outsider"])
+    resp = api.get(f"/api/orders/{order.pk}/")
+    assert resp.status_code == 403 and "outside your reach" in str(resp.data["detail"])
+    assert api.get("/api/orders/").data["count"] == 0
+    assert api.post(f"/api/orders/{order.pk}/cancel/", {"reason": "x"}).status_code == 403
+
+
+def test_every_transition_has_an_api_endpoint_in_the_schema(api_for, people):
+    schema = api_for(people["admin"]).get("/api/schema/", {"format": "json"}).json()
+    for name in workflow.TRANSITIONS:
+        assert f"/api/orders/{{id}}/{name.replace('_', '-')}/" in schema["paths"]
+    assert "/api/orders/{id}/service-kind/" in schema["paths"]
