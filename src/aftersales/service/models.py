@@ -155,6 +155,14 @@ class ServiceOrder(TimeStampedModel):
     )
     service_kind_reason = models.TextField(_("why this service kind"), blank=True)
     service_kind_overridden = models.BooleanField(_("service kind set by hand"), default=False)
+    sla_policy = models.ForeignKey(
+        "service.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
     technician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("technician"),
@@ -210,3 +218,144 @@ class ServiceOrder(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+# --- SLA (SVC-6, SVC-7, REQ-3…REQ-7, CAL-3) ------------------------------------------------
+
+
+class Event(models.TextChoices):
+    """Moments of an order that start or stop an SLA clock."""
+
+    RECEIVED = "received", _("received")
+    DISPATCHED = "dispatched", _("dispatched")
+    CONTACTED = "contacted", _("customer contacted")
+    PLANNED = "planned", _("plan agreed")
+    STARTED = "started", _("work started")
+    COMPLETED = "completed", _("completed")
+    CLOSED = "closed", _("closed")
+
+
+class ClockUnit(models.TextChoices):
+    """The CAL-1 units a limit is counted in."""
+
+    HOURS = "hours", _("hours (wall clock)")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
+
+
+class SlaPolicy(TimeStampedModel):
+    """A set of time limits; the most specific matching policy applies to an order.
+
+    A policy matches an order when each of its set criteria (type, customer tier,
+    region) equals the order's; more criteria win, then the lower rank; one policy
+    is the default for orders nothing else matches.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    order_type = models.CharField(_("type"), max_length=20, choices=OrderType.choices, blank=True)
+    service_tier = models.CharField(_("service tier"), max_length=1, blank=True)
+    region = models.ForeignKey(
+        "accounts.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    rank = models.PositiveIntegerField(_("rank"), default=100, help_text=_("Lower wins a tie."))
+    is_default = models.BooleanField(_("default policy"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["rank", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_sla_policy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaClockRule(TimeStampedModel):
+    """One limit of a policy: from a start event to a stop event, within an amount of time."""
+
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.CASCADE, related_name="rules"
+    )
+    rule_id = models.CharField(_("rule"), max_length=20, help_text=_("For example SVC-1."))
+    name = models.CharField(_("name"), max_length=100)
+    amount = models.DecimalField(_("limit"), max_digits=7, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=20, choices=ClockUnit.choices)
+    start_event = models.CharField(_("starts when"), max_length=20, choices=Event.choices)
+    stop_event = models.CharField(_("stops when"), max_length=20, choices=Event.choices)
+    pausable = models.BooleanField(
+        _("pauses while waiting"),
+        default=False,
+        help_text=_("CAL-3: the clock stops while the order waits for parts or the customer."),
+    )
+
+    class Meta:
+        verbose_name = _("SLA clock rule")
+        verbose_name_plural = _("SLA clock rules")
+        ordering = ["policy", "rule_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "rule_id"], name="one_rule_id_per_policy"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="sla_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.name}"
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("running")
+    PAUSED = "paused", _("paused")
+    STOPPED = "stopped", _("stopped")
+
+
+class OrderClock(models.Model):
+    """One SLA clock of one order: its due time kept as an indexed column, never recomputed
+    on a page view; met or breached once stopped, breached by the sweep when overdue."""
+
+    order = models.ForeignKey(
+        ServiceOrder,
+        verbose_name=_("service order"),
+        on_delete=models.CASCADE,
+        related_name="clocks",
+    )
+    rule_id = models.CharField(_("rule"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    stop_event = models.CharField(_("stops when"), max_length=20, choices=Event.choices)
+    pausable = models.BooleanField(_("pauses while waiting"), default=False)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING
+    )
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("paused for (seconds)"), default=0)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    breached = models.BooleanField(_("breached"), default=False)
+    breached_at = models.DateTimeField(_("breach noticed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "rule_id"], name="one_clock_per_rule")
+        ]
+        indexes = [
+            # The sweep: running, not yet breached, due before now.
+            models.Index(fields=["state", "breached", "due_at"], name="clock_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.rule_id}"
+
+    @property
+    def met(self) -> bool | None:
+        """None while running; True when it stopped in time."""
+        if self.state != ClockState.STOPPED:
+            return None
+        return not self.breached

@@ -21,9 +21,10 @@ from aftersales.core.validators import normalize_phone
 from aftersales.customers.models import Customer
 from aftersales.products.entitlement import entitlement
 from aftersales.products.models import Unit
-from aftersales.service import workflow
+from aftersales.service import sla, workflow
 from aftersales.service.models import (
     Channel,
+    Event,
     OrderType,
     PlanMode,
     ServiceKind,
@@ -136,8 +137,11 @@ def receive_order(
             created_by=actor,
             updated_by=actor,
         )
+        order.sla_policy = sla.select_policy(order)
         order.full_clean()
         order.save()
+        # The clocks start from the real time received, not from when it was keyed in.
+        sla.start_clocks(order, Event.RECEIVED, received_at)
         record(order, "service.order.received", actor=actor)
     return order
 
@@ -158,6 +162,7 @@ def _transition(
         locked.updated_by = actor
         locked.full_clean()
         locked.save()
+        sla.on_action(locked, action, timezone.now())
         record(locked, f"service.order.{action}", actor=actor, before=before, note=note)
     return locked
 
