@@ -1,4 +1,5 @@
-"""`aftersales serve`: migrate, start the web server and the task worker; Ctrl-C stops both."""
+"""`aftersales serve`: migrate, start the web server, the task worker and the SLA sweep;
+Ctrl-C stops them all."""
 
 import os
 import signal
@@ -57,7 +58,7 @@ def test_serve_answers_and_ctrl_c_stops_web_server_and_worker(tmp_path):
                 ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
             ).stdout.split()
         ]
-        assert len(children) == 2  # gunicorn and the task worker
+        assert len(children) == 3  # gunicorn, the task worker and the SLA sweep
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
         time.sleep(0.5)

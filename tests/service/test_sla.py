@@ -151,3 +151,14 @@ def test_svc_7_the_sweep_marks_each_overdue_clock_once_and_audits_it(new_order):
 def test_cancel_stops_every_clock(new_order, people):
     order = services.cancel_order(actor=people["agent"], order=new_order(), reason="客户撤销")
     assert {c.state for c in clocks(order).values()} == {ClockState.STOPPED}
+
+
+def test_svc_7_the_sweep_command_and_task_run_the_same_sweep(new_order):
+    from django.core.management import call_command
+
+    from aftersales.service.tasks import sla_sweep
+
+    new_order(received_at=timezone.now() - dt.timedelta(hours=13))
+    call_command("sla_sweep", verbosity=0)
+    assert OrderClock.objects.filter(breached=True).count() == 1
+    assert sla_sweep.call() == 0  # nothing left to mark

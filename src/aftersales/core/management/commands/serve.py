@@ -49,6 +49,11 @@ class Command(BaseCommand):
             env=env,
         )
         worker = subprocess.Popen([sys.executable, "-m", "aftersales.cli", "db_worker"], env=env)
+        # The SLA sweep every minute (SVC-7); it claims each clock, so extra copies are harmless.
+        sweeper = subprocess.Popen(
+            [sys.executable, "-m", "aftersales.cli", "sla_sweep", "--every", "60", "-v", "0"],
+            env=env,
+        )
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\naftersales is running at {url}"))
         if User.objects.filter(username__in=[u for u, _ in DEMO_LOGINS]).exists():
@@ -57,7 +62,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<12} {label}")
         self.stdout.write("Press Ctrl-C to stop.\n")
 
-        children = [web, worker]
+        children = [web, worker, sweeper]
 
         def stop(*_args):
             for child in children:
