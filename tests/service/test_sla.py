@@ -1,6 +1,7 @@
 """SLA clocks (SVC-6, SVC-7, REQ-5, REQ-7, CAL-1, CAL-3): chosen, started, stopped, swept."""
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -162,3 +163,40 @@ def test_svc_7_the_sweep_command_and_task_run_the_same_sweep(new_order):
     call_command("sla_sweep", verbosity=0)
     assert OrderClock.objects.filter(breached=True).count() == 1
     assert sla_sweep.call() == 0  # nothing left to mark
+
+
+def test_svc_6_policies_are_configured_in_the_admin_site_and_audited(client_for, people):
+    policy = SlaPolicy.objects.get(is_default=True)
+    rule = policy.rules.get(rule_id="REQ-5")
+    c = client_for(people["admin"])
+    assert c.get(f"/admin/service/slapolicy/{policy.pk}/change/").status_code == 200
+    data = {
+        "name": policy.name,
+        "order_type": "",
+        "service_tier": "",
+        "region": "",
+        "rank": 100,
+        "is_default": "on",
+        "is_active": "on",
+        "rules-TOTAL_FORMS": 1,
+        "rules-INITIAL_FORMS": 1,
+        "rules-MIN_NUM_FORMS": 0,
+        "rules-MAX_NUM_FORMS": 1000,
+        "rules-0-id": rule.pk,
+        "rules-0-policy": policy.pk,
+        "rules-0-rule_id": "REQ-5",
+        "rules-0-name": "派工",
+        "rules-0-amount": "8",
+        "rules-0-unit": "hours",
+        "rules-0-start_event": "received",
+        "rules-0-stop_event": "dispatched",
+    }
+    resp = c.post(f"/admin/service/slapolicy/{policy.pk}/change/", data)
+    assert resp.status_code == 302, resp.content.decode()[:3000]
+    rule.refresh_from_db()
+    assert rule.amount == 8
+    entry = AuditEntry.objects.for_object(rule).get()
+    old, new = entry.changes["amount"]
+    assert (Decimal(old), Decimal(new)) == (12, 8) and entry.actor == people["admin"]
+    # a branch manager has no right to the configuration
+    assert client_for(people["branch_manager"]).get("/admin/service/slapolicy/").status_code == 302

@@ -150,6 +150,13 @@ ROLES: list[Role] = [
         + RUN_ORDERS
         + [
             "service.override_service_kind",
+            "service.view_slapolicy",
+            "service.add_slapolicy",
+            "service.change_slapolicy",
+            "service.view_slaclockrule",
+            "service.add_slaclockrule",
+            "service.change_slaclockrule",
+            "service.delete_slaclockrule",
             "accounts.view_user",
             "accounts.add_user",
             "accounts.change_user",
