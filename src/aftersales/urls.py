@@ -12,6 +12,7 @@ urlpatterns = [
     path("calendar/", include("aftersales.core.urls")),
     path("customers/", include("aftersales.customers.urls")),
     path("products/", include("aftersales.products.urls")),
+    path("orders/", include("aftersales.service.urls")),
     path("api/", include("aftersales.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -92,3 +92,14 @@ def test_sec_1_role_changes_made_in_the_admin_site_are_audited(client_for, peopl
     entry = AuditEntry.objects.for_object(user).filter(action__endswith="relations_changed").get()
     assert entry.actor == people["admin"]
     assert entry.changes["groups"] == [["technician"], ["salesperson", "technician"]]
+
+
+def test_sec_1_history_shows_times_in_local_time_to_the_minute(people, org):
+    import datetime as dt
+
+    from aftersales.audit.presentation import _shown
+    from aftersales.service.models import ServiceOrder
+
+    field = ServiceOrder._meta.get_field("dispatched_at")
+    value = dt.datetime(2026, 10, 1, 2, 30, tzinfo=dt.UTC).isoformat()
+    assert _shown(value, field) == "2026-10-01 10:30"  # Asia/Shanghai

@@ -153,3 +153,29 @@ def test_svc_2_self_replacement_needs_consent_and_on_site_an_appointment(new_ord
     assert order.status == "contacted" and order.plan_mode == ""
     order = services.set_plan(actor=tech, order=order, mode="self_replace", customer_consent=True)
     assert order.status == "planned" and order.self_replace_consent_at is not None
+
+
+def test_svc_8_an_order_goes_only_to_a_technician_of_its_unit_or_hq(new_order, people, org):
+    from aftersales.accounts import services as accounts_services
+
+    nanjing_tech = accounts_services.create_user(
+        actor=people["admin"],
+        username="nj_jishi",
+        password="x-pass-2026",
+        roles=["technician"],
+        org_unit=org["units"]["BR-NJ"],
+    )
+    with pytest.raises(ServiceError) as exc:
+        services.dispatch_order(actor=people["agent"], order=new_order(), technician=nanjing_tech)
+    assert "technician" in exc.value.message_dict
+    ningbo = people["service_centre"]  # Ningbo sits under Hangzhou
+    order = services.dispatch_order(actor=people["agent"], order=new_order(), technician=ningbo)
+    assert order.technician == ningbo
+
+
+def test_req_2_a_deactivated_customer_takes_no_new_order(new_order, hz_customer):
+    hz_customer.is_active = False
+    hz_customer.save()
+    with pytest.raises(ServiceError) as exc:
+        new_order()
+    assert "deactivated" in exc.value.message_dict["customer"][0]

@@ -3,6 +3,9 @@
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 
 from aftersales.audit.models import AuditEntry
@@ -41,6 +44,11 @@ def _shown(value, field):
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, bool):
         return template.defaultfilters.yesno(value)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Stored as ISO 8601 in UTC; shown like every other time: local, to the minute.
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
     return value
 
 

@@ -16,6 +16,10 @@ class MenuEntry:
 
 MENU: list[MenuEntry] = [
     MenuEntry(_("Home"), "home", "house"),
+    MenuEntry(_("Service orders"), "service:order_list", "tools", "service.view_serviceorder"),
+    MenuEntry(
+        _("My orders"), "service:my_orders", "person-workspace", "service.handle_serviceorder"
+    ),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),
     MenuEntry(_("Units"), "products:unit_list", "upc-scan", "products.view_unit"),
     MenuEntry(_("Product models"), "products:model_list", "box", "products.view_productmodel"),
@@ -36,6 +40,14 @@ def menu_for(user, current_path: str) -> list[dict]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue  # an app not installed in this build
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": entry.label, "url": url, "icon": entry.icon, "active": active})
+        items.append({"label": entry.label, "url": url, "icon": entry.icon, "active": False})
+    # The entry whose address is the longest start of the current path is the active one
+    # (/orders/mine/ is "My orders", not also "Service orders").
+    matches = [
+        i
+        for i in items
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items

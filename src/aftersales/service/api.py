@@ -134,46 +134,20 @@ class KindSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-# action name → (input serializer, call(order, actor, data))
+# action name → its input serializer; the fields are named like the service's arguments
 ACTIONS = {
-    "dispatch": (
-        TechnicianSerializer,
-        lambda o, a, d: services.dispatch_order(actor=a, order=o, technician=d["technician"]),
-    ),
-    "reassign": (
-        ReassignSerializer,
-        lambda o, a, d: services.reassign_order(
-            actor=a, order=o, technician=d["technician"], reason=d["reason"]
-        ),
-    ),
-    "contact": (
-        NoteSerializer,
-        lambda o, a, d: services.record_contact(actor=a, order=o, note=d.get("note", "")),
-    ),
-    "plan": (PlanSerializer, lambda o, a, d: services.set_plan(actor=a, order=o, **d)),
-    "start": (EmptySerializer, lambda o, a, d: services.start_work(actor=a, order=o)),
-    "wait_parts": (
-        OrderReasonSerializer,
-        lambda o, a, d: services.wait_for_parts(actor=a, order=o, reason=d["reason"]),
-    ),
-    "wait_customer": (
-        OrderReasonSerializer,
-        lambda o, a, d: services.wait_for_customer(actor=a, order=o, reason=d["reason"]),
-    ),
-    "resume": (EmptySerializer, lambda o, a, d: services.resume_work(actor=a, order=o)),
-    "complete": (
-        ResultSerializer,
-        lambda o, a, d: services.complete_order(actor=a, order=o, result=d["result"]),
-    ),
-    "close": (EmptySerializer, lambda o, a, d: services.close_order(actor=a, order=o)),
-    "cancel": (
-        OrderReasonSerializer,
-        lambda o, a, d: services.cancel_order(actor=a, order=o, reason=d["reason"]),
-    ),
-    "reopen": (
-        OrderReasonSerializer,
-        lambda o, a, d: services.reopen_order(actor=a, order=o, reason=d["reason"]),
-    ),
+    "dispatch": TechnicianSerializer,
+    "reassign": ReassignSerializer,
+    "contact": NoteSerializer,
+    "plan": PlanSerializer,
+    "start": EmptySerializer,
+    "wait_parts": OrderReasonSerializer,
+    "wait_customer": OrderReasonSerializer,
+    "resume": EmptySerializer,
+    "complete": ResultSerializer,
+    "close": EmptySerializer,
+    "cancel": OrderReasonSerializer,
+    "reopen": OrderReasonSerializer,
 }
 assert set(ACTIONS) == set(workflow.TRANSITIONS), "every transition has an endpoint"
 
@@ -226,7 +200,7 @@ def _action_view(name: str, input_serializer):
         order = self.get_object()
         data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        changed = ACTIONS[name][1](order, request.user, data.validated_data)
+        changed = services.perform(name, actor=request.user, order=order, **data.validated_data)
         return Response(ServiceOrderSerializer(changed, context={"request": request}).data)
 
     run.__name__ = f"{name}_order"
@@ -247,7 +221,7 @@ class ViewPermission(ModelPermissions):
 
 
 # Named "<action>_order": a method called "dispatch" would replace the view's own dispatch().
-for _name, (_input, _call) in ACTIONS.items():
+for _name, _input in ACTIONS.items():
     setattr(ServiceOrderViewSet, f"{_name}_order", _action_view(_name, _input))
 
 

@@ -51,7 +51,12 @@ def load(ctx: dict) -> None:
     for i, (order_type, channel, text) in enumerate(FAULTS):
         customer = customers[(i * 7) % len(customers)]
         unit = units_by_owner[customer.pk][0]
+        # HQ's own customers are served by the Hangzhou branch in the demo company.
+        handler = customer.owner_unit
+        if handler.code not in ("BR-HZ", "SC-NB", "BR-NJ"):
+            handler = ctx["units"]["BR-HZ"]
         order = services.receive_order(
+            org_unit=handler,
             actor=agent,
             customer=customer,
             unit=unit,

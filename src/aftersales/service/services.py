@@ -10,10 +10,11 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.accounts.models import OrgUnit
+from aftersales.accounts.models import OrgUnit, User
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.numbering import next_number
@@ -100,6 +101,8 @@ def receive_order(
         errors["forwarded_at"] = _("The time forwarded cannot be in the future.")
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         errors["customer"] = _("This customer is outside your reach.")
+    elif not customer.is_active:
+        errors["customer"] = _("This customer file is deactivated; reactivate it first.")
     if unit is not None and unit.owner_id != customer.pk:
         errors["unit"] = _("This unit belongs to another customer.")
     phone = contact_phone or customer.phone
@@ -109,6 +112,11 @@ def receive_order(
         errors["contact_phone"] = exc.messages[0]
     if not phone and "contact_phone" not in errors:
         errors["contact_phone"] = _("Give a phone number to reach the customer.")
+    if (
+        org_unit is not None
+        and not OrgUnit.objects.visible_to(actor).filter(pk=org_unit.pk).exists()
+    ):
+        errors["org_unit"] = _("This unit is outside your reach.")
     org_unit = org_unit or customer.owner_unit or actor.org_unit
     if org_unit is None:
         errors["org_unit"] = _("Choose the unit that handles the order.")
@@ -167,18 +175,50 @@ def _transition(
     return locked
 
 
-def _technician_errors(actor, technician) -> dict[str, str]:
+HQ_KINDS = [OrgUnit.Kind.HQ, OrgUnit.Kind.DEPARTMENT]
+
+
+def technicians():
+    """Active people who may handle orders, through a role or a right of their own."""
+    holds = Q(
+        groups__permissions__codename="handle_serviceorder",
+        groups__permissions__content_type__app_label="service",
+    ) | Q(
+        user_permissions__codename="handle_serviceorder",
+        user_permissions__content_type__app_label="service",
+    )
+    return User.objects.filter(is_active=True, pk__in=User.objects.filter(holds).values("pk"))
+
+
+def technicians_for(order: ServiceOrder):
+    """Who the order may go to: technicians of its unit (and the units under it) or of HQ."""
+    unit_ids = order.org_unit.descendant_ids()
+    return (
+        technicians()
+        .filter(Q(org_unit_id__in=unit_ids) | Q(org_unit__kind__in=HQ_KINDS))
+        .select_related("org_unit")
+        .order_by("org_unit__code", "username")
+    )
+
+
+def _technician_errors(order: ServiceOrder, technician) -> dict[str, str]:
     if technician is None or not technician.is_active:
         return {"technician": _("Choose an active technician.")}
     if not technician.has_perm("service.handle_serviceorder"):
         return {"technician": _("This person is not a technician.")}
+    if not technicians_for(order).filter(pk=technician.pk).exists():
+        return {
+            "technician": _(
+                "This technician works for another unit: choose one of the order's unit or of HQ."
+            )
+        }
     return {}
 
 
 def dispatch_order(*, actor, order: ServiceOrder, technician) -> ServiceOrder:
     """Assign the technician (REQ-5, SVC-8)."""
     workflow.require_actor(order, "dispatch", actor)
-    errors = _technician_errors(actor, technician)
+    errors = _technician_errors(order, technician)
     if errors:
         raise ServiceError(errors)
     return _transition(
@@ -192,7 +232,7 @@ def dispatch_order(*, actor, order: ServiceOrder, technician) -> ServiceOrder:
 def reassign_order(*, actor, order: ServiceOrder, technician, reason: str) -> ServiceOrder:
     """Give the order to another technician; the reason is recorded."""
     workflow.require_actor(order, "reassign", actor)
-    errors = _technician_errors(actor, technician)
+    errors = _technician_errors(order, technician)
     if not (reason or "").strip():
         errors["reason"] = _("Say why the order changes hands.")
     elif order.technician_id == getattr(technician, "pk", None):
@@ -307,6 +347,30 @@ def reopen_order(*, actor, order: ServiceOrder, reason: str) -> ServiceOrder:
         raise ServiceError({"reason": _("Say why the order is reopened.")})
     changes = {"completed_at": None, "closed_at": None, "cancel_reason": ""}
     return _transition(order, "reopen", actor=actor, changes=changes, note=reason.strip())
+
+
+# One service per transition; pages and API call them through perform() with the
+# fields of their own form or serializer, named like the service's arguments.
+TRANSITION_SERVICES = {
+    "dispatch": dispatch_order,
+    "reassign": reassign_order,
+    "contact": record_contact,
+    "plan": set_plan,
+    "start": start_work,
+    "wait_parts": wait_for_parts,
+    "wait_customer": wait_for_customer,
+    "resume": resume_work,
+    "complete": complete_order,
+    "close": close_order,
+    "cancel": cancel_order,
+    "reopen": reopen_order,
+}
+assert set(TRANSITION_SERVICES) == set(workflow.TRANSITIONS), "one service per transition"
+
+
+def perform(action: str, *, actor, order: ServiceOrder, **fields) -> ServiceOrder:
+    """Run the service of a workflow action with the given fields."""
+    return TRANSITION_SERVICES[action](actor=actor, order=order, **fields)
 
 
 def override_service_kind(*, actor, order: ServiceOrder, kind: str, reason: str) -> ServiceOrder:

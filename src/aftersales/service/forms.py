@@ -1,0 +1,174 @@
+"""Forms of the service-order pages. They parse input only; the services check the rules."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import User
+from aftersales.core.forms import StyledForm
+from aftersales.customers.models import Customer
+from aftersales.products.models import Unit
+from aftersales.service.models import Channel, OrderType, PlanMode, ServiceOrder
+from aftersales.service.services import technicians_for
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+
+def _now_to_the_minute():
+    """The initial time received: now, on the wall clock of the site (Asia/Shanghai)."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class CustomerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.serial_number} · {obj.product_model} · {obj.owner.name}"
+
+
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} · {obj.org_unit}" if obj.org_unit_id else str(obj)
+
+
+class IntakeForm(StyledForm):
+    """REQ-1, REQ-2: who, what, how it came and when; the rest defaults from the customer."""
+
+    customer = CustomerChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_("The customer's unit concerned, if known; its warranty sets the service kind."),
+    )
+    order_type = forms.ChoiceField(label=_("Request type"), choices=OrderType.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    description = forms.CharField(
+        label=_("Fault or need"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    received_at = forms.DateTimeField(
+        label=_("Time received"),
+        initial=_now_to_the_minute,
+        widget=_datetime_widget(),
+        help_text=_(
+            "When the customer reached us; the service clocks start from it. "
+            "Change it when keying in a call or a letter afterwards."
+        ),
+    )
+    contact_name = forms.CharField(
+        label=_("Contact name"),
+        max_length=100,
+        required=False,
+        help_text=_("Empty: the customer's name."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        max_length=30,
+        required=False,
+        help_text=_("Empty: the customer's phone."),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty: the unit's installation address, or the customer's address."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = (
+            Customer.objects.visible_to(user).filter(is_active=True).order_by("code")
+        )
+        self.fields["unit"].queryset = (
+            Unit.objects.visible_to(user)
+            .select_related("product_model", "owner")
+            .order_by("serial_number")
+        )
+
+
+class TechnicianForm(StyledForm):
+    technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
+
+    def __init__(self, *args, order: ServiceOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = technicians_for(order)
+
+
+class ReassignForm(TechnicianForm):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class NoteForm(StyledForm):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, order: ServiceOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class PlanForm(StyledForm):
+    """SVC-2: the solution mode, the cause and, on site, the appointment."""
+
+    mode = forms.ChoiceField(label=_("Solution plan"), choices=PlanMode.choices)
+    diagnosis = forms.CharField(
+        label=_("Cause diagnosis"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    details = forms.CharField(
+        label=_("Plan details"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    appointment_at = forms.DateTimeField(
+        label=_("Appointment"),
+        required=False,
+        widget=_datetime_widget(),
+        help_text=_("Needed for an on-site visit."),
+    )
+    customer_consent = forms.BooleanField(
+        label=_(
+            "Parts for self-replacement: the customer agrees, was told the assembly points, "
+            "and knows that damage from wrong assembly is theirs."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, order: ServiceOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].initial = order.plan_mode or None
+        self.fields["diagnosis"].initial = order.diagnosis
+        self.fields["details"].initial = order.plan_notes
+        if order.appointment_at:
+            self.fields["appointment_at"].initial = timezone.localtime(order.appointment_at)
+
+
+class ReasonForm(NoteForm):
+    note = None
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResultForm(NoteForm):
+    note = None
+    result = forms.CharField(
+        label=_("Work done"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EmptyForm(NoteForm):
+    note = None

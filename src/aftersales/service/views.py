@@ -1,0 +1,247 @@
+"""Service-order pages: the work queue, intake, the order with its next steps, my orders.
+
+Thin views: find the order within reach, validate a form, call one service, render or
+redirect. The services check every rule and write the audit trail.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from aftersales.core.exceptions import ServiceError
+from aftersales.core.listing import ReachListView
+from aftersales.customers.models import Customer
+from aftersales.products.models import Unit
+from aftersales.service import services, workflow
+from aftersales.service.filtersets import ServiceOrderFilter
+from aftersales.service.forms import (
+    EmptyForm,
+    IntakeForm,
+    NoteForm,
+    PlanForm,
+    ReasonForm,
+    ReassignForm,
+    ResultForm,
+    TechnicianForm,
+)
+from aftersales.service.models import ServiceOrder
+
+ORDER_RELATED = ("customer", "unit", "unit__product_model", "technician", "org_unit")
+
+
+def _require_perm(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(
+            _("Your roles do not include the right “%(perm)s” that this page needs.")
+            % {"perm": perm}
+        )
+
+
+def _order_for(request, pk: int) -> ServiceOrder:
+    """The order if it exists, the user may view orders and it is within reach; else 403."""
+    _require_perm(request.user, "service.view_serviceorder")
+    order = get_object_or_404(
+        ServiceOrder.objects.select_related(*ORDER_RELATED, "received_by", "forwarded_by"), pk=pk
+    )
+    if not ServiceOrder.objects.visible_to(request.user).filter(pk=order.pk).exists():
+        raise PermissionDenied(
+            _("This order belongs to another organisation unit outside your reach.")
+        )
+    return order
+
+
+class OrderListView(ReachListView):
+    """The work queue: orders in reach, open ones oldest first."""
+
+    model = ServiceOrder
+    permission_required = "service.view_serviceorder"
+    filterset_class = ServiceOrderFilter
+    template_name = "service/order_list.html"
+    select_related = ORDER_RELATED
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("received_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_add"] = self.request.user.has_perm("service.add_serviceorder")
+        return ctx
+
+
+def _intake_initial(request) -> dict:
+    """?customer=<pk> and ?unit=<pk> prefill the form (only with records in reach)."""
+    initial = {}
+    user = request.user
+    unit_pk, customer_pk = request.GET.get("unit", ""), request.GET.get("customer", "")
+    if unit_pk.isdigit():
+        unit = Unit.objects.visible_to(user).filter(pk=unit_pk).first()
+        if unit is not None:
+            initial.update(unit=unit.pk, customer=unit.owner_id)
+    if customer_pk.isdigit() and "customer" not in initial:
+        customer = Customer.objects.visible_to(user).filter(pk=customer_pk).first()
+        if customer is not None:
+            initial["customer"] = customer.pk
+    return initial
+
+
+@login_required
+def order_create(request):
+    """REQ-1, REQ-2: record a request."""
+    _require_perm(request.user, "service.add_serviceorder")
+    form = IntakeForm(request.POST or None, user=request.user, initial=_intake_initial(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.receive_order(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request, _("Service order %(number)s was received.") % {"number": order.number}
+            )
+            return redirect("service:order_detail", pk=order.pk)
+    return render(request, "service/order_form.html", {"form": form})
+
+
+# action → (form, service call). Every transition of the workflow has one.
+ACTIONS = {
+    "dispatch": TechnicianForm,
+    "reassign": ReassignForm,
+    "contact": NoteForm,
+    "plan": PlanForm,
+    "start": EmptyForm,
+    "wait_parts": ReasonForm,
+    "wait_customer": ReasonForm,
+    "resume": EmptyForm,
+    "complete": ResultForm,
+    "close": EmptyForm,
+    "cancel": ReasonForm,
+    "reopen": ReasonForm,
+}
+assert set(ACTIONS) == set(workflow.TRANSITIONS), "every transition has a form"
+
+# action → (button label, icon, button style, confirmation question or "")
+ACTION_BUTTONS = {
+    "dispatch": (gettext_lazy("Dispatch"), "send", "primary", ""),
+    "reassign": (gettext_lazy("Reassign"), "arrow-left-right", "outline-primary", ""),
+    "contact": (gettext_lazy("Customer contacted"), "telephone", "primary", ""),
+    "plan": (gettext_lazy("Record the plan"), "clipboard-check", "primary", ""),
+    "start": (gettext_lazy("Start work"), "play-fill", "primary", ""),
+    "wait_parts": (gettext_lazy("Wait for parts"), "box-seam", "outline-warning", ""),
+    "wait_customer": (
+        gettext_lazy("Wait for the customer"),
+        "hourglass-split",
+        "outline-warning",
+        "",
+    ),
+    "resume": (gettext_lazy("Resume work"), "play-fill", "primary", ""),
+    "complete": (gettext_lazy("Complete"), "check2-circle", "success", ""),
+    "close": (
+        gettext_lazy("Close"),
+        "lock",
+        "success",
+        gettext_lazy("Close this order?"),
+    ),
+    "cancel": (
+        gettext_lazy("Cancel the order"),
+        "x-circle",
+        "outline-danger",
+        gettext_lazy("Cancel this order?"),
+    ),
+    "reopen": (gettext_lazy("Reopen"), "arrow-counterclockwise", "outline-secondary", ""),
+}
+
+
+def _action_form(action: str, order: ServiceOrder, data=None):
+    form_class = ACTIONS[action]
+    return form_class(data, order=order, auto_id=f"id_{action}_%s")
+
+
+def _detail(request, order: ServiceOrder, failed: tuple[str, object] | None = None):
+    """The order page; ``failed`` is (action, bound form) of a refused action."""
+    available = workflow.actions_for(order, request.user)
+    failed_action, failed_form = failed or (None, None)
+    action_panels = []
+    for action in available:
+        label, icon, style, confirm = ACTION_BUTTONS[action]
+        form = failed_form if action == failed_action else _action_form(action, order)
+        action_panels.append(
+            {
+                "action": action,
+                "form": form,
+                "label": label,
+                "icon": icon,
+                "style": style,
+                "confirm": confirm,
+                "has_fields": bool(form.fields),
+                "failed": action == failed_action,
+            }
+        )
+    # A refused action that is not offered now (the state moved on): say why at the top.
+    refused = None
+    if failed_form is not None and failed_action not in available:
+        refused = [str(e) for e in failed_form.non_field_errors()] + [
+            f"{failed_form.fields[name].label}: {e}"
+            for name, errors in failed_form.errors.items()
+            if name in failed_form.fields
+            for e in errors
+        ]
+    return render(
+        request,
+        "service/order_detail.html",
+        {
+            "order": order,
+            "actions": action_panels,
+            "refused": refused,
+            "clocks": order.clocks.order_by("started_at", "due_at"),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def order_detail(request, pk: int):
+    return _detail(request, _order_for(request, pk))
+
+
+@login_required
+@require_POST
+def order_action(request, pk: int, action: str):
+    """One workflow step: the action's form, then its one service."""
+    if action not in ACTIONS:
+        raise Http404(action)
+    order = _order_for(request, pk)
+    form = _action_form(action, order, request.POST)
+    if form.is_valid():
+        try:
+            services.perform(action, actor=request.user, order=order, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s was %(action)s.")
+                % {"number": order.number, "action": workflow.action_label(action)},
+            )
+            return redirect("service:order_detail", pk=order.pk)
+    return _detail(request, order, failed=(action, form))
+
+
+@login_required
+def my_orders(request):
+    """The technician's phone view: their open orders, next appointment first."""
+    _require_perm(request.user, "service.handle_serviceorder")
+    orders = (
+        ServiceOrder.objects.visible_to(request.user)
+        .open()
+        .filter(technician=request.user)
+        .select_related("customer", "unit__product_model")
+        .order_by(F("appointment_at").asc(nulls_last=True), "received_at", "pk")
+    )
+    return render(request, "service/my_orders.html", {"orders": orders})
