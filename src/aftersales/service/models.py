@@ -184,6 +184,15 @@ class ServiceOrder(TimeStampedModel):
     waiting_reason = models.CharField(_("waiting for"), max_length=200, blank=True)
     result = models.TextField(_("work done"), blank=True)
     cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
+    # SVC-4: the customer's signature on the voucher (drawn on the phone, PNG) or a scan of
+    # the signed paper voucher; the signer, the time and the customer's comments.
+    signature = models.FileField(_("customer signature"), upload_to="signatures/%Y/%m/", blank=True)
+    paper_voucher = models.FileField(
+        _("scanned paper voucher"), upload_to="vouchers/%Y/%m/", blank=True
+    )
+    signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    customer_comments = models.TextField(_("customer's comments"), blank=True)
     # When each step happened (the SLA clocks of a later step read these).
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("customer contacted at"), null=True, blank=True)
@@ -218,6 +227,63 @@ class ServiceOrder(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class WebRequestStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class WebRequest(TimeStampedModel):
+    """A repair request from the public web form (官网报修单, REQ-1, REQ-4).
+
+    It waits in the intake queue until an agent accepts it as a service order (finding
+    or filing the customer) or rejects it; its age is shown so none waits unseen.
+    """
+
+    number = models.CharField(_("request no."), max_length=30, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WebRequestStatus.choices, default=WebRequestStatus.NEW
+    )
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
+    product_text = models.CharField(_("product"), max_length=100, blank=True)
+    order_type = models.CharField(
+        _("type"), max_length=20, choices=OrderType.choices, default=OrderType.REPAIR
+    )
+    description = models.TextField(_("fault or need"))
+    via_qr = models.BooleanField(_("opened from the product's QR code"), default=False)
+    client_ip = models.GenericIPAddressField(_("sent from"), null=True, blank=True)
+    order = models.OneToOneField(
+        ServiceOrder,
+        verbose_name=_("service order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="web_request",
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    class Meta:
+        verbose_name = _("web repair request")
+        verbose_name_plural = _("web repair requests")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="webrequest_queue")]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 # --- SLA (SVC-6, SVC-7, REQ-3…REQ-7, CAL-3) ------------------------------------------------
