@@ -27,6 +27,13 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads of each test go to its own directory, so file names never collide."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
 def english():
     """Tests read messages in English; the Chinese catalogue has its own tests.
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from aftersales.customers.models import Customer
 from aftersales.products.models import ProductCategory, ProductModel, Unit, Warranty
+from aftersales.service import services
 
 
 @pytest.fixture
@@ -59,3 +60,46 @@ def new_order(people, hz_customer, hz_unit):
         return services.receive_order(actor=people["agent"], **{**fields, **overrides})
 
     return make
+
+
+def signature_png() -> bytes:
+    """A small PNG like the one the phone's signature pad sends."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 100), "white")
+    ImageDraw.Draw(image).line([(10, 80), (80, 20), (150, 70), (280, 30)], fill="black", width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def signed():
+    """The completion's signature arguments."""
+    return {"signature": signature_png(), "signer_name": "王经理"}
+
+
+def signature_data_url() -> str:
+    """The signature as the phone's signature pad posts it: a PNG data URL."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+
+
+def dispatched(order, people, technician="technician"):
+    return services.dispatch_order(
+        actor=people["agent"], order=order, technician=people[technician]
+    )
+
+
+def in_progress(order, people, appointment_at=None):
+    order = dispatched(order, people)
+    tech = people["technician"]
+    order = services.record_contact(actor=tech, order=order)
+    mode = "on_site" if appointment_at else "phone"
+    order = services.set_plan(
+        actor=tech, order=order, mode=mode, diagnosis="温度传感器", appointment_at=appointment_at
+    )
+    return services.start_work(actor=tech, order=order)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from aftersales.service import workflow
 from aftersales.service.models import ServiceOrder
+from tests.service.conftest import signature_data_url
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,11 @@ def test_api_walks_the_path_and_refuses_a_wrong_state(api_for, people, new_order
     resp = tech.post(f"{url}/plan/", {"mode": "phone", "diagnosis": "参数设置错误"}, format="json")
     assert resp.data["status"] == "planned"
     assert tech.post(f"{url}/start/").data["status"] == "in_progress"
-    resp = tech.post(f"{url}/complete/", {"result": "电话指导重设参数"}, format="json")
+    resp = tech.post(
+        f"{url}/complete/",
+        {"result": "电话指导重设参数", "signature": signature_data_url(), "signer_name": "王经理"},
+        format="json",
+    )
     assert resp.data["status"] == "completed"
     assert tech.post(f"{url}/close/").status_code == 403  # a technician does not close
     assert agent.post(f"{url}/close/").data["status"] == "closed"

@@ -12,6 +12,7 @@ from aftersales.core import services as core_services
 from aftersales.core.models import BusinessCalendar
 from aftersales.service import services, sla
 from aftersales.service.models import ClockState, OrderClock, SlaClockRule, SlaPolicy
+from tests.service.conftest import signature_png
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -135,7 +136,9 @@ def test_cal_3_waiting_for_parts_pauses_the_processing_clock_and_records_the_pau
     assert clock.state == ClockState.RUNNING
     assert 7190 <= clock.paused_seconds <= 7300
     assert dt.timedelta(hours=2) - dt.timedelta(seconds=5) <= clock.due_at - due_before
-    order = services.complete_order(actor=tech, order=order, result="更换传感器")
+    order = services.complete_order(
+        actor=tech, order=order, result="更换传感器", signature=signature_png(), signer_name="王"
+    )
     assert clocks(order)["SVC-6P"].met is True
 
 

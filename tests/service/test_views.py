@@ -11,6 +11,7 @@ from aftersales.audit.models import AuditEntry
 from aftersales.customers.models import Customer
 from aftersales.service import services
 from aftersales.service.models import ServiceOrder, Status
+from tests.service.conftest import dispatched, in_progress, signature_data_url, signature_png
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +34,6 @@ def intake_data(customer, unit=None, **overrides):
         "address": "",
     }
     return {**data, **overrides}
-
-
-def dispatched(order, people, technician="technician"):
-    return services.dispatch_order(
-        actor=people["agent"], order=order, technician=people[technician]
-    )
-
-
-def in_progress(order, people, appointment_at=None):
-    order = dispatched(order, people)
-    tech = people["technician"]
-    order = services.record_contact(actor=tech, order=order)
-    mode = "on_site" if appointment_at else "phone"
-    order = services.set_plan(
-        actor=tech, order=order, mode=mode, diagnosis="温度传感器", appointment_at=appointment_at
-    )
-    return services.start_work(actor=tech, order=order)
 
 
 def status_of(order) -> str:
@@ -387,7 +371,15 @@ def test_svc_1_2_the_technician_works_the_order_from_the_page(client_for, people
         ("start", {}, Status.IN_PROGRESS),
         ("wait_parts", {"reason": "传感器缺货"}, Status.WAITING_PARTS),
         ("resume", {}, Status.IN_PROGRESS),
-        ("complete", {"result": "更换温度传感器，试机正常"}, Status.COMPLETED),
+        (
+            "complete",
+            {
+                "result": "更换温度传感器，试机正常",
+                "signature": signature_data_url(),
+                "signer_name": "王经理",
+            },
+            Status.COMPLETED,
+        ),
     ]
     for action, data, expected in steps:
         resp = tech.post(f"/orders/{order.pk}/{action}/", data)
@@ -493,7 +485,9 @@ def test_technicians_my_orders_lists_only_their_open_orders(client_for, people, 
     sooner = in_progress(new_order(), people, appointment_at=now + datetime.timedelta(days=1))
     # and one they finished, and one of another technician
     done = in_progress(new_order(), people)
-    services.complete_order(actor=tech, order=done, result="已修好")
+    services.complete_order(
+        actor=tech, order=done, result="已修好", signature=signature_png(), signer_name="王"
+    )
     dispatched(new_order(), people, "service_centre")
     # when the technician opens their orders
     resp = client_for(tech).get("/orders/mine/")

@@ -11,6 +11,7 @@ from aftersales.audit.models import AuditEntry
 from aftersales.core.exceptions import ServiceError
 from aftersales.service import services, workflow
 from aftersales.service.models import ServiceOrder, Status
+from tests.service.conftest import signature_png
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,13 @@ def _call(action, order, actor, technician):
             actor=actor, order=order, reason="出差"
         ),
         "resume": lambda: services.resume_work(actor=actor, order=order),
-        "complete": lambda: services.complete_order(actor=actor, order=order, result="更换传感器"),
+        "complete": lambda: services.complete_order(
+            actor=actor,
+            order=order,
+            result="更换传感器",
+            signature=signature_png(),
+            signer_name="王",
+        ),
         "close": lambda: services.close_order(actor=actor, order=order),
         "cancel": lambda: services.cancel_order(actor=actor, order=order, reason="客户撤销"),
         "reopen": lambda: services.reopen_order(actor=actor, order=order, reason="故障复发"),
@@ -125,7 +132,13 @@ def test_the_whole_path_from_intake_to_closed(new_order, people):
     order = services.start_work(actor=tech, order=order)
     order = services.wait_for_parts(actor=tech, order=order, reason="等传感器到货")
     order = services.resume_work(actor=tech, order=order)
-    order = services.complete_order(actor=tech, order=order, result="更换温度传感器，试机正常")
+    order = services.complete_order(
+        actor=tech,
+        order=order,
+        result="更换温度传感器，试机正常",
+        signature=signature_png(),
+        signer_name="王经理",
+    )
     order = services.close_order(actor=agent, order=order)
     assert order.status == Status.CLOSED
     actions = list(

@@ -697,6 +697,19 @@ def add_service_record(
         errors["content"] = _("Say what was done.")
     if errors:
         raise ServiceError(errors)
+    return record_completed_service(
+        actor=actor, unit=unit, date=date, content=content, reference=reference
+    )
+
+
+def record_completed_service(
+    *, actor, unit: Unit, date: datetime.date, content: str, reference: str = ""
+) -> UnitServiceRecord:
+    """The warranty-card line of a completed service order (PRD-3).
+
+    Called by the order's completion, which has already checked the person's right on
+    the order; the technician of an order may not otherwise see the unit's owner.
+    """
     with transaction.atomic():
         line = UnitServiceRecord(
             unit=unit,

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.api.permissions import ModelPermissions
+from aftersales.core.dataurl import decode_image_text
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service import services, workflow
@@ -121,8 +122,31 @@ class OrderReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ResultSerializer(serializers.Serializer):
+class CompleteSerializer(serializers.Serializer):
+    """SVC-4: what was done and the customer's signature (or the signed paper voucher)."""
+
     result = serializers.CharField(max_length=5000)
+    signature = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("The drawn signature: a PNG or JPEG as a data URL or base64."),
+    )
+    signer_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    paper_voucher = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("A scan of the signed paper voucher: PNG or JPEG, as a data URL or base64."),
+    )
+    customer_comments = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def _image(self, value):
+        try:
+            return decode_image_text(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(_("Send the image as a data URL or base64.")) from exc
+
+    validate_signature = _image
+    validate_paper_voucher = _image
 
 
 class EmptySerializer(serializers.Serializer):
@@ -144,7 +168,7 @@ ACTIONS = {
     "wait_parts": OrderReasonSerializer,
     "wait_customer": OrderReasonSerializer,
     "resume": EmptySerializer,
-    "complete": ResultSerializer,
+    "complete": CompleteSerializer,
     "close": EmptySerializer,
     "cancel": OrderReasonSerializer,
     "reopen": OrderReasonSerializer,

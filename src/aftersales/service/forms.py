@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
+from aftersales.core.dataurl import decode_image_text
 from aftersales.core.forms import StyledForm
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service.models import Channel, OrderType, PlanMode, ServiceOrder
-from aftersales.service.services import technicians_for
+from aftersales.service.services import MAX_IMAGE_BYTES, technicians_for
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -163,11 +164,40 @@ class ReasonForm(NoteForm):
     )
 
 
-class ResultForm(NoteForm):
+class CompleteForm(NoteForm):
+    """SVC-4: what was done, and the customer's signature drawn on the phone (the pad fills
+    the hidden field) or the signed paper voucher uploaded as a photo."""
+
     note = None
     result = forms.CharField(
         label=_("Work done"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    signer_name = forms.CharField(label=_("Signed by"), max_length=100, required=False)
+    customer_comments = forms.CharField(
+        label=_("Customer's comments"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    paper_voucher = forms.FileField(
+        label=_("Or: photo of the signed paper voucher"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg", "capture": "environment"}
+        ),
+    )
+
+    def clean_signature(self):
+        try:
+            return decode_image_text(self.cleaned_data.get("signature"))
+        except ValueError as exc:
+            raise forms.ValidationError(_("The signature could not be read; sign again.")) from exc
+
+    def clean_paper_voucher(self):
+        upload = self.cleaned_data.get("paper_voucher")
+        # One byte over the service's limit is enough for it to refuse the file.
+        return upload.read(MAX_IMAGE_BYTES + 1) if upload else None
 
 
 class EmptyForm(NoteForm):

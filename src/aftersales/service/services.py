@@ -7,8 +7,10 @@ Each runs in one transaction, checks the right and the rules, writes the audit r
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -314,17 +316,93 @@ def resume_work(*, actor, order: ServiceOrder) -> ServiceOrder:
     return _transition(order, "resume", actor=actor, changes={"waiting_reason": ""})
 
 
-def complete_order(*, actor, order: ServiceOrder, result: str) -> ServiceOrder:
-    """The work is done; what was done is written on the order."""
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+
+
+def _checked_image(content: bytes | None, field: str, errors: dict) -> str | None:
+    """The file extension of a PNG or JPEG image, judged by its content, not its name."""
+    if not content:
+        return None
+    if len(content) > MAX_IMAGE_BYTES:
+        errors[field] = _("The image is larger than 5 MB.")
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        kind = None
+    if kind not in IMAGE_FORMATS:
+        errors[field] = _("Upload a PNG or JPEG image.")
+        return None
+    return IMAGE_FORMATS[kind]
+
+
+def complete_order(
+    *,
+    actor,
+    order: ServiceOrder,
+    result: str,
+    signature: bytes | None = None,
+    signer_name: str = "",
+    paper_voucher: bytes | None = None,
+    customer_comments: str = "",
+) -> ServiceOrder:
+    """SVC-4: the work is done and the customer has signed — on the phone (a drawn
+    signature with the signer's name) or on paper (a scan of the signed voucher).
+
+    The unit's warranty card gets the entry (PRD-3).
+    """
     workflow.require_actor(order, "complete", actor)
+    errors: dict[str, str] = {}
     if not (result or "").strip():
-        raise ServiceError({"result": _("Write what was done.")})
-    return _transition(
-        order,
-        "complete",
-        actor=actor,
-        changes={"result": result.strip(), "completed_at": timezone.now()},
-    )
+        errors["result"] = _("Write what was done.")
+    signature_ext = _checked_image(signature, "signature", errors)
+    voucher_ext = _checked_image(paper_voucher, "paper_voucher", errors)
+    if signature and not (signer_name or "").strip():
+        errors["signer_name"] = _("Write the name of the person who signed.")
+    if not signature and not paper_voucher and not errors:
+        errors["signature"] = _(
+            "The customer signs the voucher: draw the signature or upload the signed paper voucher."
+        )
+    if errors:
+        raise ServiceError(errors)
+    now = timezone.now()
+    changes = {
+        "result": result.strip(),
+        "completed_at": now,
+        "signer_name": (signer_name or "").strip(),
+        "signed_at": now,
+        "customer_comments": (customer_comments or "").strip(),
+    }
+    with transaction.atomic():
+        completed = _transition(order, "complete", actor=actor, changes=changes)
+        # Files are named after the order; saved inside the transaction so a failure leaves
+        # the order as it was (a stray file is harmless, a half-completed order is not).
+        if signature_ext:
+            completed.signature.save(
+                f"{completed.number}-signature.{signature_ext}", ContentFile(signature), save=False
+            )
+        if voucher_ext:
+            completed.paper_voucher.save(
+                f"{completed.number}-voucher.{voucher_ext}", ContentFile(paper_voucher), save=False
+            )
+        if signature_ext or voucher_ext:
+            completed.save(update_fields=["signature", "paper_voucher", "updated_at"])
+        if completed.unit_id:
+            from aftersales.products import services as product_services
+
+            product_services.record_completed_service(
+                actor=actor,
+                unit=completed.unit,
+                date=timezone.localtime(now).date(),
+                content=completed.result,
+                reference=completed.number,
+            )
+    return completed
 
 
 def close_order(*, actor, order: ServiceOrder) -> ServiceOrder:
@@ -396,3 +474,202 @@ def override_service_kind(*, actor, order: ServiceOrder, kind: str, reason: str)
         locked.save()
         record(locked, "service.order.kind_overridden", actor=actor, before=before, note=reason)
     return locked
+
+
+# --- Web repair requests (官网报修单, REQ-1, REQ-4) ---------------------------------------
+
+WEB_REQUEST_LIMITS = {"name": 100, "description": 2000, "address": 300, "serial_number": 60}
+WEB_REQUEST_PRODUCT_MAX = 100
+
+
+def _clean_ip(value) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def submit_web_request(
+    *,
+    name: str,
+    phone: str,
+    description: str,
+    address: str = "",
+    serial_number: str = "",
+    product_text: str = "",
+    order_type: str = "repair",
+    via_qr: bool = False,
+    client_ip: str | None = None,
+):
+    """REQ-1: the public sends a repair request from the web form (no actor).
+
+    Numbered WR-YYYYMMDD-NNNN; it waits in the intake queue (REQ-4) until an agent
+    accepts it as a service order or rejects it.
+    """
+    from aftersales.service.models import WebRequest
+
+    values = {
+        "name": (name or "").strip(),
+        "description": (description or "").strip(),
+        "address": (address or "").strip(),
+        "serial_number": (serial_number or "").strip(),
+    }
+    product_text = (product_text or "").strip()[:WEB_REQUEST_PRODUCT_MAX]
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = _("Enter your name.")
+    if not values["description"]:
+        errors["description"] = _("Describe the fault or what you need.")
+    for field, limit in WEB_REQUEST_LIMITS.items():
+        if field not in errors and len(values[field]) > limit:
+            errors[field] = _("At most %(limit)d characters, please.") % {"limit": limit}
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
+    if order_type not in OrderType.values:
+        errors["order_type"] = _("Choose a request type.")
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        req = WebRequest(
+            number=next_number("WR"),
+            phone=phone,
+            product_text=product_text,
+            order_type=order_type,
+            via_qr=bool(via_qr),
+            client_ip=_clean_ip(client_ip),
+            **values,
+        )
+        req.full_clean()
+        req.save()
+        record(req, "service.web_request.submitted", actor=None)
+    return req
+
+
+def _lock_new_web_request(request_obj):
+    """The request under a row lock; refused once another agent has handled it."""
+    from aftersales.service.models import WebRequest, WebRequestStatus
+
+    locked = WebRequest.objects.select_for_update().get(pk=request_obj.pk)
+    if locked.status != WebRequestStatus.NEW:
+        raise ServiceError(
+            _("Web request %(number)s was already handled (%(status)s).")
+            % {"number": locked.number, "status": locked.get_status_display()}
+        )
+    return locked
+
+
+def accept_web_request(
+    *, actor, request_obj, customer: Customer, unit: Unit | None = None, org_unit=None
+) -> ServiceOrder:
+    """REQ-1, REQ-4: turn a web request into a service order for the chosen customer.
+
+    The order is received when the customer sent the request, so its clocks start then.
+    """
+    from aftersales.service.models import WebRequestStatus
+
+    _require(actor, "service.add_serviceorder")
+    with transaction.atomic():
+        req = _lock_new_web_request(request_obj)
+        before = snapshot(req)
+        order = receive_order(
+            actor=actor,
+            customer=customer,
+            unit=unit,
+            order_type=req.order_type,
+            channel=Channel.QR if req.via_qr else Channel.WEB,
+            description=req.description,
+            received_at=req.created_at,
+            contact_name=req.name,
+            contact_phone=req.phone,
+            address=req.address,
+            org_unit=org_unit,
+        )
+        req.order = order
+        req.status = WebRequestStatus.ACCEPTED
+        req.handled_by = actor
+        req.handled_at = timezone.now()
+        req.updated_by = actor
+        req.save()
+        record(req, "service.web_request.accepted", actor=actor, before=before, note=order.number)
+    return order
+
+
+def reject_web_request(*, actor, request_obj, reason: str):
+    """REQ-4: a request that is no service request (spam, a duplicate…); the reason is kept."""
+    from aftersales.service.models import WebRequestStatus
+
+    _require(actor, "service.add_serviceorder")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError({"reason": _("Say why the request is rejected.")})
+    with transaction.atomic():
+        req = _lock_new_web_request(request_obj)
+        before = snapshot(req)
+        req.status = WebRequestStatus.REJECTED
+        req.reject_reason = reason
+        req.handled_by = actor
+        req.handled_at = timezone.now()
+        req.updated_by = actor
+        req.save()
+        record(req, "service.web_request.rejected", actor=actor, before=before, note=reason)
+    return req
+
+
+def technician_greeting(user) -> str:
+    """How the public page names a technician: the family name and 师傅, nothing more."""
+    if user is None:
+        return ""
+    name = (getattr(user, "display_name", "") or user.get_username() or "").strip()
+    # The customer's way of addressing a technician, in either language.
+    return f"{name[:1]}师傅" if name else ""
+
+
+def web_request_status(number: str, phone: str) -> dict | None:
+    """The public status page: facts of a request found by its number AND phone, else None.
+
+    Both must match, and nothing says which did not: an unknown number and a wrong
+    phone look the same. No customer data beyond the request's own state is returned.
+    """
+    from aftersales.service.models import WebRequest, WebRequestStatus
+
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError:
+        return None
+    req = (
+        WebRequest.objects.select_related("order", "order__technician")
+        .filter(number=number, phone=phone)
+        .first()
+    )
+    if req is None:
+        return None
+    facts = {
+        "number": req.number,
+        "submitted_at": req.created_at,
+        "state": req.status,
+        "state_display": req.get_status_display(),
+        "order_number": None,
+        "order_status": None,
+        "order_status_display": None,
+        "appointment_at": None,
+        "technician": None,
+        "completed_at": None,
+    }
+    order = req.order if req.status == WebRequestStatus.ACCEPTED else None
+    if order is not None:
+        facts.update(
+            order_number=order.number,
+            order_status=order.status,
+            order_status_display=order.get_status_display(),
+            appointment_at=order.appointment_at,
+            technician=technician_greeting(order.technician) or None,
+            completed_at=order.completed_at,
+        )
+    return facts

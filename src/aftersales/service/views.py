@@ -22,13 +22,13 @@ from aftersales.products.models import Unit
 from aftersales.service import services, workflow
 from aftersales.service.filtersets import ServiceOrderFilter
 from aftersales.service.forms import (
+    CompleteForm,
     EmptyForm,
     IntakeForm,
     NoteForm,
     PlanForm,
     ReasonForm,
     ReassignForm,
-    ResultForm,
     TechnicianForm,
 )
 from aftersales.service.models import ServiceOrder
@@ -119,7 +119,7 @@ ACTIONS = {
     "wait_parts": ReasonForm,
     "wait_customer": ReasonForm,
     "resume": EmptyForm,
-    "complete": ResultForm,
+    "complete": CompleteForm,
     "close": EmptyForm,
     "cancel": ReasonForm,
     "reopen": ReasonForm,
@@ -158,9 +158,9 @@ ACTION_BUTTONS = {
 }
 
 
-def _action_form(action: str, order: ServiceOrder, data=None):
+def _action_form(action: str, order: ServiceOrder, data=None, files=None):
     form_class = ACTIONS[action]
-    return form_class(data, order=order, auto_id=f"id_{action}_%s")
+    return form_class(data, files, order=order, auto_id=f"id_{action}_%s")
 
 
 def _detail(request, order: ServiceOrder, failed: tuple[str, object] | None = None):
@@ -217,7 +217,7 @@ def order_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404(action)
     order = _order_for(request, pk)
-    form = _action_form(action, order, request.POST)
+    form = _action_form(action, order, request.POST, request.FILES)
     if form.is_valid():
         try:
             services.perform(action, actor=request.user, order=order, **form.cleaned_data)
