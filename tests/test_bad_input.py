@@ -31,7 +31,7 @@ HOSTILE_QUERY = {
 
 
 @pytest.fixture
-def demo(transactional_db):
+def demo(transactional_db, django_db_serialized_rollback):
     from aftersales.core.demo import load
 
     return load()

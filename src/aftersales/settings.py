@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.products",
     "aftersales.service",
+    "aftersales.notifications",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "aftersales.core.context_processors.navigation",
+                "aftersales.notifications.context_processors.unread",
             ],
         },
     }
@@ -218,8 +220,58 @@ SPECTACULAR_SETTINGS = {
         "ServiceKindEnum": "aftersales.service.models.ServiceKind",
         "PlanModeEnum": "aftersales.service.models.PlanMode",
         "OrderStatusEnum": "aftersales.service.models.Status",
+        "WebRequestStatusEnum": "aftersales.service.models.WebRequestStatus",
     },
 }
+
+# --- public web repair form (REQ-1, REQ-4) ----------------------------------------
+# Rate limits per client address ("5/h" = 5 per hour), counted in the default cache:
+# Django's local-memory cache unless CACHES is set, i.e. per server process. Several
+# app servers need a shared cache (Redis, or a DatabaseCache after `createcachetable`).
+AFTERSALES_PUBLIC_RATE = os.environ.get("AFTERSALES_PUBLIC_RATE", "5/h")
+AFTERSALES_STATUS_RATE = os.environ.get("AFTERSALES_STATUS_RATE", "20/h")
+# A person needs a few seconds to fill the form; a robot does not.
+AFTERSALES_PUBLIC_MIN_FILL_SECONDS = int(os.environ.get("AFTERSALES_PUBLIC_MIN_FILL_SECONDS", 3))
+# Only behind a proxy of our own that sets X-Forwarded-For; else REMOTE_ADDR is the client.
+AFTERSALES_TRUST_X_FORWARDED_FOR = env_flag("AFTERSALES_TRUST_X_FORWARDED_FOR")
+# The address printed in QR labels (e.g. https://service.example.com); empty: this request's.
+AFTERSALES_PUBLIC_BASE_URL = os.environ.get("AFTERSALES_PUBLIC_BASE_URL", "").rstrip("/")
+# Shown on the public pages when set.
+AFTERSALES_SERVICE_HOTLINE = os.environ.get("AFTERSALES_SERVICE_HOTLINE", "")
+# REQ-4: web requests are collected twice per working day, so none waits unseen longer
+# than half a working day; older ones are flagged in the intake queue.
+AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS = float(
+    os.environ.get("AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS", 4)
+)
+
+# --- SLA warnings, escalation and notifications (SVC-7) ------------------------------
+# A running clock warns its owner and their lead when this share of its time has passed
+# (1 turns warnings off).
+AFTERSALES_SLA_WARN_FRACTION = float(os.environ.get("AFTERSALES_SLA_WARN_FRACTION", 0.8))
+# After a breach each level of the ladder (branch manager → HQ after-sales dept → company
+# manager) has this many wall-clock hours before the next one is told.
+AFTERSALES_SLA_ESCALATION_STEP_HOURS = float(
+    os.environ.get("AFTERSALES_SLA_ESCALATION_STEP_HOURS", 4)
+)
+# SMS: a class with send(phone, text); the default only writes the message to the log.
+AFTERSALES_SMS_BACKEND = os.environ.get(
+    "AFTERSALES_SMS_BACKEND", "aftersales.notifications.sms.LogBackend"
+)
+# The notification topics that also go out by SMS (comma-separated).
+AFTERSALES_SMS_TOPICS = [
+    t.strip()
+    for t in os.environ.get("AFTERSALES_SMS_TOPICS", "sla.escalated").split(",")
+    if t.strip()
+]
+# E-mail goes through Django's mail settings; these are the usual ones from the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 # --- security headers -------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

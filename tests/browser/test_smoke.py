@@ -4,24 +4,14 @@ They drive Debian's chromium through Playwright and are skipped, with the reason
 where /usr/bin/chromium is not installed (`apt-get install chromium`).
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.browser.conftest import CHROMIUM, login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def demo_data(transactional_db):
-    from aftersales.core.demo import load
-
-    return load()
 
 
 @pytest.fixture
@@ -34,43 +24,6 @@ def units(demo_data):
         "first": Unit.objects.order_by("pk").first(),
         "hangzhou": Unit.objects.filter(owner__owner_unit__code="BR-HZ").first(),
     }
-
-
-@pytest.fixture
-def page():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
-    # fixtures around it are plain synchronous code, so Django's guard can stand down.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page = context.new_page()
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def login(page, base_url, username):
-    from aftersales.core.demo import DEMO_PASSWORD
-
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_a_demo_agent_logs_in_and_opens_customers_and_a_unit(live_server, demo_data, units, page):

@@ -263,8 +263,8 @@ def test_the_order_page_shows_the_facts_next_steps_and_history(
         "service.order.received",
     ]:
         assert text in html, text
-    # the agent may dispatch or cancel a received order, nothing else
-    assert [a["action"] for a in resp.context["actions"]] == ["dispatch", "cancel"]
+    # the agent may dispatch, escalate (ORG-4) or cancel a received branch order, nothing else
+    assert [a["action"] for a in resp.context["actions"]] == ["dispatch", "escalate", "cancel"]
     assert f'action="/orders/{order.pk}/dispatch/"' in html
 
 
@@ -536,3 +536,75 @@ def test_req_1_unit_and_customer_pages_start_an_order_prefilled(client_for, peop
     # finance may not take orders: no button
     html = client_for(people["finance"]).get(f"/products/units/{hz_unit.pk}/").content.decode()
     assert "/orders/new/" not in html
+
+
+# Intake lookup (REQ-2) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["西湖宾馆", "87001234", "C-HZ-001", "KRF35"])
+def test_req_2_intake_finds_the_customer_by_name_phone_code_or_serial(
+    client_for, people, hz_customer, hz_unit, q
+):
+    resp = client_for(people["agent"]).get("/orders/new/lookup/", {"q": q})
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert f"?customer={hz_customer.pk}" in html or f"?unit={hz_unit.pk}" in html
+    assert "KRF35-0001" in html
+
+
+def test_req_2_intake_lookup_is_limited_to_reach(client_for, people, hz_customer):
+    """ORG-3: another branch's manager does not find Hangzhou's customers."""
+    resp = client_for(people["outsider"]).get("/orders/new/lookup/", {"q": "西湖宾馆"})
+    assert resp.status_code == 200
+    assert f"?customer={hz_customer.pk}" not in resp.content.decode()
+
+
+def test_req_2_intake_lookup_needs_the_intake_right(client_for, people):
+    resp = client_for(people["finance"]).get("/orders/new/lookup/", {"q": "西湖"})
+    assert resp.status_code == 403
+
+
+def test_req_2_the_intake_page_asks_for_the_customer_first(client_for, people, hz_customer):
+    c = client_for(people["agent"])
+    html = c.get("/orders/new/").content.decode()
+    assert 'data-testid="intake-search"' in html and 'data-testid="intake-form"' not in html
+    html = c.get("/orders/new/", {"customer": hz_customer.pk}).content.decode()
+    assert 'data-testid="chosen-customer"' in html and 'data-testid="intake-form"' in html
+
+
+def test_req_2_intake_lookup_queries_do_not_grow_with_results(client_for, people, hz_customer):
+    c = client_for(people["agent"])
+    with CaptureQueriesContext(connection) as one:
+        c.get("/orders/new/lookup/", {"q": "杭州"})
+    for i in range(5):
+        Customer.objects.create(
+            code=f"C-HZ-1{i}",
+            name=f"杭州客户{i}",
+            kind="end_user",
+            entity="person",
+            phone=f"1380000{i:04d}",
+            owner_unit=hz_customer.owner_unit,
+        )
+    with CaptureQueriesContext(connection) as six:
+        c.get("/orders/new/lookup/", {"q": "杭州"})
+    assert len(six) == len(one)
+
+
+def test_a_customer_filed_from_intake_returns_to_the_intake(client_for, people, org):
+    resp = client_for(people["agent"]).post(
+        "/customers/new/?for=order",
+        {
+            "name": "新客户",
+            "kind": "end_user",
+            "entity": "person",
+            "phone": "13900001111",
+            "owner_unit": org["units"]["BR-HZ"].pk,
+            "credit": "good",
+            "credit_limit": "0",
+            "relationship": "active",
+            "service_tier": "B",
+        },
+    )
+    assert resp.status_code == 302, resp.context and resp.context["form"].errors
+    new = Customer.objects.get(name="新客户")
+    assert resp["Location"] == f"/orders/new/?customer={new.pk}"

@@ -16,7 +16,7 @@ from tests.service.conftest import signature_png
 pytestmark = pytest.mark.django_db
 
 
-def _call(action, order, actor, technician):
+def _call(action, order, actor, technician, other=None):
     """Call the action's service with valid arguments."""
     later = timezone.now() + datetime.timedelta(days=1)
     calls = {
@@ -43,6 +43,10 @@ def _call(action, order, actor, technician):
             signature=signature_png(),
             signer_name="王",
         ),
+        "escalate": lambda: services.escalate_order(
+            actor=actor, order=order, reason="分公司无此型号配件"
+        ),
+        "merge": lambda: services.merge_order(actor=actor, order=order, into=other),
         "close": lambda: services.close_order(actor=actor, order=order),
         "cancel": lambda: services.cancel_order(actor=actor, order=order, reason="客户撤销"),
         "reopen": lambda: services.reopen_order(actor=actor, order=order, reason="故障复发"),
@@ -66,19 +70,22 @@ def test_every_cell_of_the_transitions_table(status, action, new_order, people, 
         roles=["technician"],
         org_unit=org["units"]["BR-HZ"],
     )
+    other = new_order(description="同一台机器再次来电")  # an open order to merge into
+    ServiceOrder.objects.filter(pk=order.pk).update(duplicate_of=other)  # merge's guard
+    order.refresh_from_db()
     transition = workflow.TRANSITIONS[action]
     # the branch manager dispatches, closes, and may act for the technician
     actor = people["branch_manager"]
     audit_before = AuditEntry.objects.count()
     # when / then
     if status in transition.sources:
-        changed = _call(action, order, actor, second_tech)
+        changed = _call(action, order, actor, second_tech, other)
         assert changed.status == (transition.target or status)
         entry = AuditEntry.objects.for_object(order).first()
         assert entry.action == f"service.order.{action}" and entry.actor == actor
     else:
         with pytest.raises(ServiceError):
-            _call(action, order, actor, second_tech)
+            _call(action, order, actor, second_tech, other)
         order.refresh_from_db()
         assert order.status == status
         assert AuditEntry.objects.count() == audit_before

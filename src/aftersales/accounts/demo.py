@@ -22,6 +22,8 @@ HQ_DEPARTMENTS = [
 # username, display name, unit code, region code, roles
 PEOPLE = [
     ("kefu", "陈晓燕", "HQ-CS", None, ["customer_service"]),
+    # HQ after-sales department: takes orders branches escalate (ORG-4, SVC-7 level 2).
+    ("fuwubu", "孙立军", "HQ-SVC", None, ["customer_service"]),
     ("xinxi", "刘建华", "HQ-CS", None, ["information_manager"]),
     ("jingli", "王志强", "HQ", None, ["company_manager", "business_lead"]),
     ("caiwu", "赵丽", "HQ-FIN", None, ["finance", "finance_head"]),

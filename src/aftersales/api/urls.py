@@ -14,6 +14,8 @@ API_MODULES = [
     "aftersales.customers.api",
     "aftersales.products.api",
     "aftersales.service.api",
+    "aftersales.service.request_api",
+    "aftersales.notifications.api",
 ]
 
 router = DefaultRouter()

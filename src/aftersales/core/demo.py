@@ -17,6 +17,7 @@ DEMO_PASSWORD = "demo-2026"
 DEMO_LOGINS: list[tuple[str, str]] = [
     ("admin", "系统管理员 administrator (superuser)"),
     ("kefu", "总部客服 HQ customer service agent"),
+    ("fuwubu", "总部售后服务部调度 HQ after-sales dept dispatcher"),
     ("xinxi", "信息管理员 information manager"),
     ("jingli", "总经理 company manager"),
     ("caiwu", "财务 finance"),

@@ -16,10 +16,12 @@ class MenuEntry:
 
 MENU: list[MenuEntry] = [
     MenuEntry(_("Home"), "home", "house"),
+    MenuEntry(_("Notifications"), "notifications:inbox", "bell"),
     MenuEntry(_("Service orders"), "service:order_list", "tools", "service.view_serviceorder"),
     MenuEntry(
         _("My orders"), "service:my_orders", "person-workspace", "service.handle_serviceorder"
     ),
+    MenuEntry(_("Web requests"), "service:web_request_list", "inbox", "service.add_serviceorder"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),
     MenuEntry(_("Units"), "products:unit_list", "upc-scan", "products.view_unit"),
     MenuEntry(_("Product models"), "products:model_list", "box", "products.view_productmodel"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -197,6 +197,11 @@ def customer_create(request):
             form.add_service_error(exc)
         else:
             messages.success(request, _("Customer %(code)s was filed.") % {"code": customer.code})
+            # Filed from the intake page: back to it with the new customer chosen.
+            if request.GET.get("for") == "order" and request.user.has_perm(
+                "service.add_serviceorder"
+            ):
+                return redirect(f"{reverse('service:order_create')}?customer={customer.pk}")
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "customer": None})
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("units/import/template.xlsx", views.unit_import_template, name="unit_import_template"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("units/<int:pk>/qr/", views.unit_qr_label, name="unit_qr"),
     path("units/<int:pk>/extended-warranty/", views.extended_warranty_add, name="warranty_add"),
     path("units/<int:pk>/handover/", views.handover_add, name="handover_add"),
     path("contracts/new/", views.contract_create, name="contract_create"),

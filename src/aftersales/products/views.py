@@ -322,3 +322,16 @@ def unit_import_template(request):
     )
     response["Content-Disposition"] = 'attachment; filename="units-template.xlsx"'
     return response
+
+
+@login_required
+def unit_qr_label(request, pk: int):
+    """REQ-1: a printable label whose QR code opens the web repair form with the serial."""
+    _need(request, "products.view_unit")
+    unit = _unit_in_reach(request, pk)
+    from aftersales.products.qr import repair_form_url, svg
+
+    target = repair_form_url(request, unit.serial_number)
+    return render(
+        request, "products/unit_qr.html", {"unit": unit, "target": target, "qr_svg": svg(target)}
+    )

@@ -3,7 +3,13 @@
 from django.contrib import admin
 
 from aftersales.core.admin import AuditedAdminMixin
-from aftersales.service.models import OrderClock, ServiceOrder, SlaClockRule, SlaPolicy
+from aftersales.service.models import (
+    OrderClock,
+    ServiceOrder,
+    SlaClockRule,
+    SlaPolicy,
+    TechnicianProfile,
+)
 
 
 class SlaClockRuleInline(admin.TabularInline):
@@ -75,3 +81,13 @@ class ServiceOrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TechnicianProfile)
+class TechnicianProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """SVC-8: the product categories each technician is trained for."""
+
+    list_display = ["user", "notes"]
+    search_fields = ["user__username", "user__display_name"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["skills"]

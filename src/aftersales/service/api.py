@@ -52,6 +52,10 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
             "waiting_reason",
             "result",
             "cancel_reason",
+            "duplicate_of",
+            "merged_into",
+            "escalated_from",
+            "escalated_at",
             "dispatched_at",
             "contacted_at",
             "planned_at",
@@ -84,6 +88,24 @@ class IntakeSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     org_unit = serializers.PrimaryKeyRelatedField(
         queryset=OrgUnit.objects.all(), required=False, allow_null=True
+    )
+    forwarded_by = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=_("REQ-3: the salesperson or branch person who passed the request on."),
+    )
+    forwarded_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_("When it was passed on (default for forward channels: now)."),
+    )
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "REQ-9: file the order even though open orders exist for the same unit or phone."
+        ),
     )
 
 
@@ -120,6 +142,30 @@ class PlanSerializer(serializers.Serializer):
 
 class OrderReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(
+        queryset=ServiceOrder.objects.all(), help_text=_("The open order this one repeats.")
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class CandidateSerializer(serializers.Serializer):
+    """SVC-8: a technician as the dispatcher weighs them."""
+
+    technician = serializers.IntegerField(source="technician.pk")
+    name = serializers.CharField(source="technician.__str__")
+    org_unit = serializers.CharField(source="technician.org_unit.__str__", allow_null=True)
+    region = serializers.SerializerMethodField()
+    open_load = serializers.IntegerField()
+    next_appointment = serializers.DateTimeField(allow_null=True)
+    skills = serializers.ListField(child=serializers.CharField())
+    skill_match = serializers.BooleanField(allow_null=True)
+    same_region = serializers.BooleanField(allow_null=True)
+
+    def get_region(self, c) -> str | None:
+        return str(c.technician.region) if c.technician.region_id else None
 
 
 class CompleteSerializer(serializers.Serializer):
@@ -169,6 +215,8 @@ ACTIONS = {
     "wait_customer": OrderReasonSerializer,
     "resume": EmptySerializer,
     "complete": CompleteSerializer,
+    "escalate": OrderReasonSerializer,
+    "merge": MergeSerializer,
     "close": EmptySerializer,
     "cancel": OrderReasonSerializer,
     "reopen": OrderReasonSerializer,
@@ -265,3 +313,15 @@ ServiceOrderViewSet.override_kind = override_kind
 
 def register(router) -> None:
     router.register("orders", ServiceOrderViewSet, basename="serviceorder")
+
+
+@extend_schema(responses={200: CandidateSerializer(many=True)})
+@action(detail=True, methods=["get"], url_path="candidates")
+def candidates(self, request, pk=None):
+    """SVC-8: who may take the order, best first, with load, next appointment, region, skills."""
+    order = self.get_object()
+    found = services.dispatch_candidates(order, actor=request.user)
+    return Response(CandidateSerializer(found, many=True).data)
+
+
+ServiceOrderViewSet.candidates = candidates

@@ -73,6 +73,48 @@ def load(ctx: dict) -> None:
         orders.append(order)
     ctx["orders"] = orders
     ctx.setdefault("managers", managers)
+    _web_requests(ctx, customers, units_by_owner, agent=agent, now=now)
+    _skills(ctx, technicians)
+    _duplicate_and_escalation(orders, agent=agent, managers=managers)
+    # SVC-7: one sweep, as the worker would run it, so the overdue demo orders carry their
+    # warnings, breaches, escalations and the notifications in the inbox.
+    from aftersales.service import sla
+
+    ctx["sla_sweep"] = sla.sweep()
+
+
+def _skills(ctx, technicians) -> None:
+    """SVC-8: what each demo technician is trained for, shown when dispatching."""
+    from aftersales.products.models import ProductCategory
+    from aftersales.service.models import TechnicianProfile
+
+    categories = list(ProductCategory.objects.order_by("code"))
+    for i, tech in enumerate(technicians.values()):
+        profile, _created = TechnicianProfile.objects.get_or_create(user=tech)
+        profile.skills.set(categories[i::2] or categories)
+
+
+def _duplicate_and_escalation(orders, *, agent, managers) -> None:
+    """REQ-9: the customer of the first order calls again (flagged, to merge); ORG-4: Nanjing,
+    with no technician free, escalates one of its orders to HQ."""
+    first = orders[0]
+    services.receive_order(
+        actor=agent,
+        org_unit=first.org_unit,
+        customer=first.customer,
+        unit=first.unit,
+        order_type="repair",
+        channel="phone",
+        description="客户再次来电催修：" + first.description,
+        confirm_duplicate=True,
+    )
+    nanjing = next(
+        (o for o in orders if o.org_unit.code == "BR-NJ" and o.status == "received"), None
+    )
+    if nanjing is not None:
+        services.escalate_order(
+            actor=managers["BR-NJ"], order=nanjing, reason="南京分公司暂无空闲技术员，请总部派单"
+        )
 
 
 def _walk(order, steps, *, agent, tech, now) -> None:
@@ -131,3 +173,64 @@ def _signature() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _web_requests(ctx, customers, units_by_owner, *, agent, now) -> None:
+    """REQ-1, REQ-4: the intake queue — one new and recent, one new and overdue, one accepted."""
+    from aftersales.service.models import WebRequest
+
+    def sent(hours_ago: float, **fields):
+        web_request = services.submit_web_request(client_ip="203.0.113.7", **fields)
+        # Sent earlier than the demo is loaded: its age in the queue is real.
+        WebRequest.objects.filter(pk=web_request.pk).update(
+            created_at=now - dt.timedelta(hours=hours_ago)
+        )
+        web_request.refresh_from_db()
+        return web_request
+
+    recent = sent(
+        0.7,
+        name="孙丽",
+        phone="13905710001",
+        address="杭州市拱墅区湖墅南路 88 号 3 幢 502",
+        product_text="空气能热水器",
+        description="热水器下方漏水，地面有积水。",
+    )
+    overdue = sent(
+        6.5,
+        name="周先生",
+        phone="13805180002",
+        address="南京市鼓楼区中山北路 200 号",
+        product_text="燃气壁挂炉",
+        order_type="maintenance",
+        description="想预约冬季前的保养，周末上门最好。",
+    )
+    # A customer with no open order (REQ-9 would flag the request as a repeat).
+    customer, unit = customers[0], units_by_owner[customers[0].pk][0]
+    for candidate in customers:
+        first_unit = units_by_owner[candidate.pk][0]
+        if not services.intake_duplicates(actor=agent, customer=candidate, unit=first_unit):
+            customer, unit = candidate, first_unit
+            break
+    handler = customer.owner_unit
+    if handler.code not in ("BR-HZ", "SC-NB", "BR-NJ"):
+        handler = ctx["units"]["BR-HZ"]
+    scanned = sent(
+        26,
+        name=customer.name,
+        phone=customer.phone,
+        address=unit.installation_address or customer.address,
+        serial_number=unit.serial_number,
+        product_text=unit.product_model.name,
+        via_qr=True,
+        description="扫码报修：开机后显示屏闪烁，无法设定温度。",
+    )
+    services.accept_web_request(
+        actor=agent,
+        request_obj=scanned,
+        customer=customer,
+        unit=unit,
+        org_unit=handler,
+        confirm_duplicate=True,  # matters only if every demo customer has an open order
+    )
+    ctx["web_requests"] = [recent, overdue, scanned]

@@ -10,7 +10,7 @@ from aftersales.core.forms import StyledForm
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service.models import Channel, OrderType, PlanMode, ServiceOrder
-from aftersales.service.services import MAX_IMAGE_BYTES, technicians_for
+from aftersales.service.services import MAX_IMAGE_BYTES, dispatch_candidates, technicians_for
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -82,24 +82,99 @@ class IntakeForm(StyledForm):
         help_text=_("Empty: the unit's installation address, or the customer's address."),
     )
 
+    # REQ-3 / REQ-8: for a salesperson's or a branch's forward.
+    forwarded_by = forms.ModelChoiceField(
+        label=_("Forwarded by"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("For a salesperson or branch forward. Empty: you."),
+    )
+    forwarded_at = forms.DateTimeField(
+        label=_("Time forwarded"),
+        required=False,
+        widget=_datetime_widget(),
+        help_text=_("When it was passed on to customer service. Empty: now."),
+    )
+
+    # REQ-9: shown only once the service has found open orders for the same unit or phone.
+    confirm_duplicate = forms.BooleanField(
+        label=_("This is a new request, not one of the open orders above"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = (
-            Customer.objects.visible_to(user).filter(is_active=True).order_by("code")
+        customers = Customer.objects.visible_to(user).filter(is_active=True)
+        self.fields["customer"].queryset = customers
+        # The customer is found with the search above the form, never from a list of all.
+        self.fields["customer"].widget = forms.HiddenInput()
+        chosen = self.data.get("customer") if self.is_bound else self.initial.get("customer")
+        self.chosen_customer = (
+            customers.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
         )
-        self.fields["unit"].queryset = (
-            Unit.objects.visible_to(user)
-            .select_related("product_model", "owner")
-            .order_by("serial_number")
+        self.fields["forwarded_by"].queryset = (
+            User.objects.visible_to(user).filter(is_active=True).order_by("username")
         )
+        units = Unit.objects.visible_to(user).select_related("product_model", "owner")
+        # Offered: the chosen customer's units. Accepted: any in reach, so the service can
+        # say clearly when a unit belongs to someone else.
+        if not self.is_bound:
+            units = units.filter(owner=self.chosen_customer)
+        self.fields["unit"].queryset = units.order_by("serial_number")
+
+    def add_service_error(self, exc):
+        super().add_service_error(exc)
+        if "confirm_duplicate" in self.errors:
+            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 
 
 class TechnicianForm(StyledForm):
+    """SVC-8: the technician, chosen from candidates labelled with load, next appointment,
+    region and skills (best first)."""
+
     technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
 
     def __init__(self, *args, order: ServiceOrder, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = technicians_for(order)
+        field = self.fields["technician"]
+        field.queryset = technicians_for(order)
+        # Bound forms only validate; the candidates (three queries) are for the page.
+        if not self.is_bound:
+            self.candidates = dispatch_candidates(order)
+            field.choices = [("", "---------")] + [
+                (c.technician.pk, candidate_label(c)) for c in self.candidates
+            ]
+
+
+def candidate_label(c) -> str:
+    parts = [str(c.technician)]
+    if c.technician.region_id:
+        parts.append(str(c.technician.region))
+    parts.append(_("%(count)d open") % {"count": c.open_load})
+    if c.next_appointment:
+        parts.append(
+            _("next visit %(time)s")
+            % {"time": timezone.localtime(c.next_appointment).strftime("%m-%d %H:%M")}
+        )
+    if c.skill_match:
+        parts.append(_("trained for this product"))
+    return " · ".join(parts)
+
+
+class MergeForm(StyledForm):
+    """REQ-9: the open order this one repeats."""
+
+    into = forms.ModelChoiceField(label=_("Merge into"), queryset=ServiceOrder.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+    def __init__(self, *args, order: ServiceOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = (
+            ServiceOrder.objects.open().filter(customer_id=order.customer_id).exclude(pk=order.pk)
+        )
+        if order.duplicate_of_id:
+            self.fields["into"].initial = order.duplicate_of_id
 
 
 class ReassignForm(TechnicianForm):

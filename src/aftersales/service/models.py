@@ -184,6 +184,34 @@ class ServiceOrder(TimeStampedModel):
     waiting_reason = models.CharField(_("waiting for"), max_length=200, blank=True)
     result = models.TextField(_("work done"), blank=True)
     cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
+    # REQ-9: an order filed while another was open for the same unit or phone points at
+    # it; merging cancels this one into that one.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_orders",
+    )
+    # ORG-4: a branch that cannot handle the order hands it to HQ; HQ sees where it came from.
+    escalated_from = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("escalated from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     # SVC-4: the customer's signature on the voucher (drawn on the phone, PNG) or a scan of
     # the signed paper voucher; the signer, the time and the customer's comments.
     signature = models.FileField(_("customer signature"), upload_to="signatures/%Y/%m/", blank=True)
@@ -293,6 +321,9 @@ class Event(models.TextChoices):
     """Moments of an order that start or stop an SLA clock."""
 
     RECEIVED = "received", _("received")
+    # REQ-3: a salesperson's (or branch's) forward to customer service; clocks stopped by it
+    # apply only to forwarded orders.
+    FORWARDED = "forwarded", _("forwarded to customer service")
     DISPATCHED = "dispatched", _("dispatched")
     CONTACTED = "contacted", _("customer contacted")
     PLANNED = "planned", _("plan agreed")
@@ -379,6 +410,15 @@ class ClockState(models.TextChoices):
     STOPPED = "stopped", _("stopped")
 
 
+class EscalationLevel(models.IntegerChoices):
+    """SVC-7: who has been told of a passed deadline (technician → … → company manager)."""
+
+    NONE = 0, _("not escalated")
+    BRANCH_MANAGER = 1, _("branch manager")
+    HQ_SERVICE = 2, _("HQ after-sales dept")
+    COMPANY_MANAGER = 3, _("company manager")
+
+
 class OrderClock(models.Model):
     """One SLA clock of one order: its due time kept as an indexed column, never recomputed
     on a page view; met or breached once stopped, breached by the sweep when overdue."""
@@ -403,6 +443,13 @@ class OrderClock(models.Model):
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     breached = models.BooleanField(_("breached"), default=False)
     breached_at = models.DateTimeField(_("breach noticed at"), null=True, blank=True)
+    # SVC-7: the warning before the deadline and the escalation ladder after it.
+    warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warning sent at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA clock")
@@ -414,6 +461,12 @@ class OrderClock(models.Model):
         indexes = [
             # The sweep: running, not yet breached, due before now.
             models.Index(fields=["state", "breached", "due_at"], name="clock_sweep"),
+            # SVC-7 warnings: running, not breached, not warned, warn time passed.
+            models.Index(
+                fields=["state", "breached", "warned_at", "warn_at"], name="clock_warn_sweep"
+            ),
+            # SVC-7 ladder: running clocks whose next escalation time has passed.
+            models.Index(fields=["state", "next_escalation_at"], name="clock_escalation_sweep"),
         ]
 
     def __str__(self) -> str:
@@ -425,3 +478,29 @@ class OrderClock(models.Model):
         if self.state != ClockState.STOPPED:
             return None
         return not self.breached
+
+
+class TechnicianProfile(TimeStampedModel):
+    """What the dispatcher needs to know of a technician beyond their unit and region (SVC-8):
+    the product categories they are trained for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.CASCADE,
+        related_name="technician_profile",
+    )
+    skills = models.ManyToManyField(
+        "products.ProductCategory",
+        verbose_name=_("skills (product categories)"),
+        blank=True,
+        related_name="+",
+    )
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("technician profile")
+        verbose_name_plural = _("technician profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

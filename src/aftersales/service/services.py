@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from aftersales.products.entitlement import entitlement
 from aftersales.products.models import Unit
 from aftersales.service import sla, workflow
 from aftersales.service.models import (
+    OPEN_STATUSES,
     Channel,
     Event,
     OrderType,
@@ -33,6 +36,9 @@ from aftersales.service.models import (
     ServiceKind,
     ServiceOrder,
 )
+
+# REQ-3, REQ-8: requests passed on by a salesperson or a branch record the forward.
+FORWARD_CHANNELS = {Channel.SALESPERSON, Channel.BRANCH}
 
 # FEE-1 "other": advice and guidance, no parts or labour to charge.
 OTHER_KIND_TYPES = {OrderType.CONSULTATION, OrderType.COMPLAINT}
@@ -79,11 +85,20 @@ def receive_order(
     org_unit: OrgUnit | None = None,
     forwarded_by=None,
     forwarded_at: dt.datetime | None = None,
+    confirm_duplicate: bool = False,
 ) -> ServiceOrder:
     """Record a request (REQ-1, REQ-2): who, what, how it came and when it was received.
 
     ``received_at`` is when the customer reached us (an agent keying in a call or a
     letter afterwards sets it); the clocks start from it. It cannot be in the future.
+
+    REQ-3: a request that came through a salesperson or a branch records who forwarded it
+    and when (default: the person recording it, now); the forward clock (12 h by default)
+    runs from received to forwarded.
+
+    REQ-9: while an order is open for the same unit or phone, a new one is refused unless
+    ``confirm_duplicate`` says it is a new request; it is then flagged as a possible
+    duplicate of the oldest open one (and can be merged into it later).
     """
     _require(actor, "service.add_serviceorder")
     now = timezone.now()
@@ -99,8 +114,16 @@ def receive_order(
         received_at = timezone.make_aware(received_at)
     if received_at > now + dt.timedelta(minutes=1):
         errors["received_at"] = _("The time received cannot be in the future.")
-    if forwarded_at is not None and forwarded_at > now + dt.timedelta(minutes=1):
-        errors["forwarded_at"] = _("The time forwarded cannot be in the future.")
+    if channel in FORWARD_CHANNELS:
+        forwarded_by = forwarded_by or actor
+        forwarded_at = forwarded_at or now
+    if forwarded_at is not None:
+        if timezone.is_naive(forwarded_at):
+            forwarded_at = timezone.make_aware(forwarded_at)
+        if forwarded_at > now + dt.timedelta(minutes=1):
+            errors["forwarded_at"] = _("The time forwarded cannot be in the future.")
+        elif forwarded_at < received_at:
+            errors["forwarded_at"] = _("The order cannot be forwarded before it was received.")
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         errors["customer"] = _("This customer is outside your reach.")
     elif not customer.is_active:
@@ -124,6 +147,17 @@ def receive_order(
         errors["org_unit"] = _("Choose the unit that handles the order.")
     if errors:
         raise ServiceError(errors)
+    duplicates = intake_duplicates(actor=actor, customer=customer, unit=unit, contact_phone=phone)
+    if duplicates and not confirm_duplicate:
+        raise ServiceError(
+            {
+                "confirm_duplicate": _(
+                    "Open orders exist for this unit or phone: %(numbers)s. Add to one of "
+                    "them instead, or confirm that this is a new request."
+                )
+                % {"numbers": ", ".join(o.number for o in duplicates)}
+            }
+        )
 
     kind, reason = derive_service_kind(order_type, unit, timezone.localtime(received_at).date())
     with transaction.atomic():
@@ -142,6 +176,7 @@ def receive_order(
             received_by=actor,
             forwarded_by=forwarded_by,
             forwarded_at=forwarded_at,
+            duplicate_of=duplicates[0] if duplicates else None,
             service_kind=kind,
             service_kind_reason=reason,
             created_by=actor,
@@ -152,8 +187,35 @@ def receive_order(
         order.save()
         # The clocks start from the real time received, not from when it was keyed in.
         sla.start_clocks(order, Event.RECEIVED, received_at)
+        if forwarded_at is not None:
+            sla.stop_clocks(order, Event.FORWARDED, forwarded_at)
         record(order, "service.order.received", actor=actor)
     return order
+
+
+def open_duplicates(*, actor, unit: Unit | None = None, phone: str = "", exclude=None) -> list:
+    """REQ-9: the open orders in the person's reach for the same unit or the same phone,
+    oldest first."""
+    match = Q()
+    if unit is not None:
+        match |= Q(unit=unit)
+    if phone:
+        match |= Q(contact_phone=phone)
+    if not match:
+        return []
+    found = ServiceOrder.objects.visible_to(actor).open().filter(match)
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return list(found.order_by("received_at", "pk")[:10])
+
+
+def intake_duplicates(*, actor, customer, unit=None, contact_phone: str = "") -> list:
+    """REQ-9 at intake: the open orders a new request for this unit / phone would repeat."""
+    try:
+        phone = normalize_phone(contact_phone or customer.phone or "")
+    except ValidationError:
+        phone = ""
+    return open_duplicates(actor=actor, unit=unit, phone=phone)
 
 
 def _transition(
@@ -244,6 +306,145 @@ def reassign_order(*, actor, order: ServiceOrder, technician, reason: str) -> Se
     return _transition(
         order, "reassign", actor=actor, changes={"technician": technician}, note=reason.strip()
     )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A technician as the dispatcher weighs them (SVC-8)."""
+
+    technician: User
+    open_load: int
+    next_appointment: dt.datetime | None
+    skills: tuple[str, ...]
+    skill_match: bool | None  # None: the order names no product to match
+    same_region: bool | None  # None: the customer has no region
+
+
+def dispatch_candidates(order: ServiceOrder, *, actor=None) -> list[Candidate]:
+    """SVC-8: who may take the order, with their open load, next appointment, region and
+    skills; best first (trained for the product, same region, least loaded).
+
+    Three queries whatever the number of technicians. With ``actor``, only for a
+    dispatcher who reaches the order.
+    """
+    if actor is not None:
+        _require(actor, "service.dispatch_serviceorder")
+        _require_reach(actor, order)
+    now = timezone.now()
+    open_orders = Q(assigned_orders__status__in=OPEN_STATUSES)
+    people = (
+        technicians_for(order)
+        .select_related("region", "technician_profile")
+        .prefetch_related("technician_profile__skills")
+        .annotate(
+            open_load=Count("assigned_orders", filter=open_orders),
+            next_appointment=Min(
+                "assigned_orders__appointment_at",
+                filter=open_orders & Q(assigned_orders__appointment_at__gte=now),
+            ),
+        )
+    )
+    category_id = order.unit.product_model.category_id if order.unit_id else None
+    region_id = order.customer.region_id
+    candidates = []
+    for person in people:
+        profile = getattr(person, "technician_profile", None)
+        skills = list(profile.skills.all()) if profile else []
+        candidates.append(
+            Candidate(
+                technician=person,
+                open_load=person.open_load,
+                next_appointment=person.next_appointment,
+                skills=tuple(s.name for s in skills),
+                skill_match=None if category_id is None else category_id in {s.pk for s in skills},
+                same_region=None if region_id is None else person.region_id == region_id,
+            )
+        )
+    candidates.sort(
+        key=lambda c: (
+            c.skill_match is False,
+            c.same_region is False,
+            c.open_load,
+            c.technician.username,
+        )
+    )
+    return candidates
+
+
+def escalation_unit() -> OrgUnit:
+    """Where a branch escalates to (ORG-4): HQ's after-sales service department."""
+    code = getattr(settings, "AFTERSALES_ESCALATION_UNIT", "HQ-SVC")
+    unit = OrgUnit.objects.filter(code=code, is_active=True).first()
+    return unit or OrgUnit.objects.filter(kind=OrgUnit.Kind.HQ).order_by("pk").first()
+
+
+def escalate_order(*, actor, order: ServiceOrder, reason: str) -> ServiceOrder:
+    """ORG-4: a branch that cannot handle the order hands it to HQ with the reason.
+
+    The order goes back to received in HQ's after-sales department, which dispatches it;
+    the clocks keep running (the customer is still waiting).
+    """
+    workflow.require_actor(order, "escalate", actor)
+    if not (reason or "").strip():
+        raise ServiceError({"reason": _("Say why the branch cannot handle the order.")})
+    target = escalation_unit()
+    return _transition(
+        order,
+        "escalate",
+        actor=actor,
+        changes={
+            "escalated_from": order.org_unit,
+            "escalated_at": timezone.now(),
+            "org_unit": target,
+            "technician": None,
+            "dispatched_at": None,
+        },
+        note=reason.strip(),
+    )
+
+
+def merge_order(*, actor, order: ServiceOrder, into: ServiceOrder, note: str = "") -> ServiceOrder:
+    """REQ-9: a duplicate is cancelled into the open order it repeats.
+
+    The duplicate's description is written on the original's history, so nothing the
+    customer said is lost.
+    """
+    workflow.require_actor(order, "merge", actor)
+    with transaction.atomic():
+        # The original is read under its lock: it must still be open when the merge lands.
+        target = (
+            ServiceOrder.objects.select_for_update().filter(pk=into.pk).first() if into else None
+        )
+        errors = {}
+        if target is None or target.pk == order.pk:
+            errors["into"] = _("Choose the other open order to merge into.")
+        elif not ServiceOrder.objects.visible_to(actor).filter(pk=target.pk).exists():
+            errors["into"] = _(
+                "This order belongs to another organisation unit outside your reach."
+            )
+        elif not target.is_open:
+            errors["into"] = _("Merge into an open order.")
+        elif target.customer_id != order.customer_id:
+            errors["into"] = _("Orders of different customers cannot be merged.")
+        if errors:
+            raise ServiceError(errors)
+        merged = _transition(
+            order,
+            "merge",
+            actor=actor,
+            changes={
+                "merged_into": target,
+                "cancel_reason": _("Merged into %(number)s.") % {"number": target.number},
+            },
+            note=(note or "").strip(),
+        )
+        record(
+            target,
+            "service.order.duplicate_merged",
+            actor=actor,
+            note=f"{merged.number}: {merged.description}",
+        )
+    return merged
 
 
 def record_contact(*, actor, order: ServiceOrder, note: str = "") -> ServiceOrder:
@@ -439,6 +640,8 @@ TRANSITION_SERVICES = {
     "wait_customer": wait_for_customer,
     "resume": resume_work,
     "complete": complete_order,
+    "escalate": escalate_order,
+    "merge": merge_order,
     "close": close_order,
     "cancel": cancel_order,
     "reopen": reopen_order,
@@ -514,7 +717,8 @@ def submit_web_request(
         "name": (name or "").strip(),
         "description": (description or "").strip(),
         "address": (address or "").strip(),
-        "serial_number": (serial_number or "").strip(),
+        # Serial numbers are kept in capitals, as the unit register keeps them.
+        "serial_number": (serial_number or "").strip().upper(),
     }
     product_text = (product_text or "").strip()[:WEB_REQUEST_PRODUCT_MAX]
     errors: dict[str, str] = {}
@@ -563,11 +767,20 @@ def _lock_new_web_request(request_obj):
 
 
 def accept_web_request(
-    *, actor, request_obj, customer: Customer, unit: Unit | None = None, org_unit=None
+    *,
+    actor,
+    request_obj,
+    customer: Customer,
+    unit: Unit | None = None,
+    org_unit=None,
+    confirm_duplicate: bool = False,
 ) -> ServiceOrder:
     """REQ-1, REQ-4: turn a web request into a service order for the chosen customer.
 
-    The order is received when the customer sent the request, so its clocks start then.
+    The order is received when the customer sent the request, so its clocks start then;
+    its channel is the web form, or the QR code when the form was opened from one. Like
+    any intake, an open order for the same unit or phone needs ``confirm_duplicate``
+    (REQ-9).
     """
     from aftersales.service.models import WebRequestStatus
 
@@ -587,6 +800,7 @@ def accept_web_request(
             contact_phone=req.phone,
             address=req.address,
             org_unit=org_unit,
+            confirm_duplicate=confirm_duplicate,
         )
         req.order = order
         req.status = WebRequestStatus.ACCEPTED
@@ -620,29 +834,77 @@ def reject_web_request(*, actor, request_obj, reason: str):
 
 
 def technician_greeting(user) -> str:
-    """How the public page names a technician: the family name and 师傅, nothing more."""
+    """How the public page names a technician: the family name and 师傅, nothing more.
+
+    Only the person's name is used (a login name means nothing to a customer).
+    """
     if user is None:
         return ""
-    name = (getattr(user, "display_name", "") or user.get_username() or "").strip()
+    name = (getattr(user, "display_name", "") or user.get_full_name() or "").strip()
     # The customer's way of addressing a technician, in either language.
     return f"{name[:1]}师傅" if name else ""
+
+
+def _public_order_facts(order: ServiceOrder) -> dict:
+    """What the public status page may say about an order: its own progress, nothing more."""
+    return {
+        "order_number": order.number,
+        "order_status": order.status,
+        "order_status_display": order.get_status_display(),
+        "order_type_display": order.get_order_type_display(),
+        "dispatched": order.dispatched_at is not None,
+        "appointment_at": order.appointment_at,
+        "technician": technician_greeting(order.technician) or None,
+        "completed_at": order.completed_at,
+    }
+
+
+PUBLIC_NUMBER_MAX = 30
 
 
 def web_request_status(number: str, phone: str) -> dict | None:
     """The public status page: facts of a request found by its number AND phone, else None.
 
-    Both must match, and nothing says which did not: an unknown number and a wrong
-    phone look the same. No customer data beyond the request's own state is returned.
+    The number is a web request's (WR-…) or a service order's (SO-…); an order is found
+    with the contact phone on the order or the customer's phone. Both must match, and
+    nothing says which did not: an unknown number and a wrong phone look the same. No
+    customer data beyond the request's own state is returned.
     """
     from aftersales.service.models import WebRequest, WebRequestStatus
 
     number = (number or "").strip().upper()
-    if not number:
+    if not number or len(number) > PUBLIC_NUMBER_MAX:
         return None
     try:
         phone = normalize_phone(phone)
     except ValidationError:
         return None
+    facts = {
+        "kind": "web_request",
+        "number": number,
+        "submitted_at": None,
+        "state": WebRequestStatus.ACCEPTED,
+        "state_display": WebRequestStatus.ACCEPTED.label,
+        "order_number": None,
+        "order_status": None,
+        "order_status_display": None,
+        "order_type_display": None,
+        "dispatched": False,
+        "appointment_at": None,
+        "technician": None,
+        "completed_at": None,
+    }
+    if number.startswith("SO-"):
+        order = (
+            ServiceOrder.objects.select_related("technician")
+            .filter(number=number)
+            .filter(Q(contact_phone=phone) | Q(customer__phone=phone))
+            .first()
+        )
+        if order is None:
+            return None
+        facts.update(kind="order", submitted_at=order.received_at, **_public_order_facts(order))
+        return facts
     req = (
         WebRequest.objects.select_related("order", "order__technician")
         .filter(number=number, phone=phone)
@@ -650,26 +912,12 @@ def web_request_status(number: str, phone: str) -> dict | None:
     )
     if req is None:
         return None
-    facts = {
-        "number": req.number,
-        "submitted_at": req.created_at,
-        "state": req.status,
-        "state_display": req.get_status_display(),
-        "order_number": None,
-        "order_status": None,
-        "order_status_display": None,
-        "appointment_at": None,
-        "technician": None,
-        "completed_at": None,
-    }
-    order = req.order if req.status == WebRequestStatus.ACCEPTED else None
-    if order is not None:
-        facts.update(
-            order_number=order.number,
-            order_status=order.status,
-            order_status_display=order.get_status_display(),
-            appointment_at=order.appointment_at,
-            technician=technician_greeting(order.technician) or None,
-            completed_at=order.completed_at,
-        )
+    facts.update(
+        submitted_at=req.created_at,
+        state=req.status,
+        state_display=req.get_status_display(),
+        order_type_display=req.get_order_type_display(),
+    )
+    if req.status == WebRequestStatus.ACCEPTED and req.order is not None:
+        facts.update(_public_order_facts(req.order))
     return facts

@@ -3,22 +3,32 @@
 A policy is chosen once, at intake, deterministically. Each of its rules becomes an
 OrderClock when its start event happens; the due time is computed then, on the
 business calendar of the order's handling unit, and stored. Later events stop
-clocks (met or breached); waiting pauses the pausable ones. The sweep marks
-overdue running clocks as breached, each exactly once, even with several workers.
+clocks (met or breached); waiting pauses the pausable ones.
+
+The sweep (SVC-7) acts on running clocks only, each step exactly once even with several
+workers: a warning to the owner and their lead when most of the time has passed, the
+breach (escalation level 1: the branch manager), then every few hours one level up the
+ladder (HQ after-sales dept, then the company manager).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
+from aftersales.accounts.models import User
 from aftersales.audit.services import record
 from aftersales.core import calendar as cal
+from aftersales.notifications.models import Topic
+from aftersales.notifications.services import notify
 from aftersales.service.models import (
     ClockState,
+    EscalationLevel,
     Event,
     OrderClock,
     ServiceOrder,
@@ -84,9 +94,18 @@ def start_clocks(order: ServiceOrder, event: str, at: dt.datetime, policy=None) 
         )
         for rule in policy.rules.filter(start_event=event)
         if rule.rule_id not in existing
+        and not (rule.stop_event == Event.FORWARDED and order.forwarded_at is None)
     ]
+    for clock in clocks:
+        clock.warn_at = warn_time(clock.started_at, clock.due_at)
     OrderClock.objects.bulk_create(clocks)
     return clocks
+
+
+def warn_time(start: dt.datetime, due_at: dt.datetime) -> dt.datetime:
+    """SVC-7: the warning comes when AFTERSALES_SLA_WARN_FRACTION of the time has passed."""
+    fraction = float(getattr(settings, "AFTERSALES_SLA_WARN_FRACTION", 0.8))
+    return start + (due_at - start) * min(max(fraction, 0.0), 1.0)
 
 
 def stop_clocks(order: ServiceOrder, event: str, at: dt.datetime) -> None:
@@ -102,6 +121,7 @@ def _stop(clock: OrderClock, at: dt.datetime) -> None:
     clock.state = ClockState.STOPPED
     clock.stopped_at = at
     clock.breached = clock.breached or at > clock.due_at
+    clock.next_escalation_at = None  # a stopped clock escalates no further (SVC-7)
     clock.save()
 
 
@@ -119,11 +139,16 @@ def pause(order: ServiceOrder, at: dt.datetime) -> None:
 
 
 def resume(order: ServiceOrder, at: dt.datetime) -> None:
-    """The paused time is added to the due time (wall-clock) and recorded on the clock."""
+    """The paused time is added to the due time (wall-clock) and recorded on the clock;
+    the warning and the next escalation move by as much (SVC-7)."""
     for clock in order.clocks.filter(state=ClockState.PAUSED):
         paused = at - clock.paused_at
         clock.paused_seconds += int(paused.total_seconds())
         clock.due_at += paused
+        if clock.warn_at:
+            clock.warn_at += paused
+        if clock.next_escalation_at:
+            clock.next_escalation_at += paused
         clock.paused_at = None
         clock.state = ClockState.RUNNING
         clock.save()
@@ -135,7 +160,7 @@ def on_action(order: ServiceOrder, action: str, at: dt.datetime) -> None:
         pause(order, at)
     elif action == "resume":
         resume(order, at)
-    elif action == "cancel":
+    elif action in ("cancel", "merge"):
         stop_all(order, at)
     event = ACTION_EVENTS.get(action)
     if event:
@@ -143,8 +168,23 @@ def on_action(order: ServiceOrder, action: str, at: dt.datetime) -> None:
         start_clocks(order, event, at)
 
 
+def sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    """SVC-7, the one entry point of the task and the command: warnings, breaches, the
+    ladder. Returns how many clocks each step acted on."""
+    now = now or timezone.now()
+    return {
+        "warned": send_warnings(now),
+        "breached": sweep_breaches(now),
+        "escalated": escalate(now),
+    }
+
+
+SWEEP_BATCH = 1000
+
+
 def sweep_breaches(now: dt.datetime | None = None) -> int:
-    """Mark running clocks past their due time as breached, once each (SVC-7).
+    """Mark running clocks past their due time as breached, once each (SVC-7), and escalate
+    them to level 1: the owner and their branch manager are told.
 
     Each clock is claimed by a conditional update, so two sweeps running at once
     never both act on it. Returns how many clocks this sweep marked.
@@ -154,14 +194,19 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
         state=ClockState.RUNNING, breached=False, due_at__lt=now
     ).values_list("pk", flat=True)
     marked = 0
-    for pk in list(due[:1000]):
+    for pk in list(due[:SWEEP_BATCH]):
         with transaction.atomic():
-            claimed = OrderClock.objects.filter(pk=pk, breached=False).update(
-                breached=True, breached_at=now
+            claimed = OrderClock.objects.filter(
+                pk=pk, state=ClockState.RUNNING, breached=False
+            ).update(
+                breached=True,
+                breached_at=now,
+                escalation_level=EscalationLevel.BRANCH_MANAGER,
+                next_escalation_at=now + _escalation_step(),
             )
             if not claimed:
                 continue  # another worker took it
-            clock = OrderClock.objects.select_related("order").get(pk=pk)
+            clock = _clock(pk)
             record(
                 clock.order,
                 "service.order.sla_breached",
@@ -170,5 +215,210 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
                 after={f"sla.{clock.rule_id}": clock.due_at.isoformat()},
                 note=clock.name,
             )
+            _escalated(clock, EscalationLevel.NONE, EscalationLevel.BRANCH_MANAGER)
             marked += 1
     return marked
+
+
+def send_warnings(now: dt.datetime | None = None) -> int:
+    """SVC-7: running clocks past their warning time and not yet due warn the owner and
+    their lead, once each. Returns how many clocks this sweep warned about."""
+    now = now or timezone.now()
+    due = OrderClock.objects.filter(
+        state=ClockState.RUNNING,
+        breached=False,
+        warned_at__isnull=True,
+        warn_at__lte=now,
+        due_at__gt=now,
+    ).values_list("pk", flat=True)
+    warned = 0
+    for pk in list(due[:SWEEP_BATCH]):
+        with transaction.atomic():
+            claimed = OrderClock.objects.filter(
+                pk=pk, state=ClockState.RUNNING, warned_at__isnull=True
+            ).update(warned_at=now)
+            if not claimed:
+                continue
+            clock = _clock(pk)
+            order = clock.order
+            record(
+                order,
+                "service.order.sla_warning",
+                actor=None,
+                before={f"sla.{clock.rule_id}.warned_at": None},
+                after={f"sla.{clock.rule_id}.warned_at": now.isoformat()},
+                note=clock.name,
+            )
+            notify(
+                [*owners(order), *leads(order)],
+                topic=Topic.SLA_WARNING,
+                title=_text(WARNING_TITLE, **_params(clock)),
+                body=_text(WARNING_BODY, **_params(clock)),
+                url=order.get_absolute_url(),
+            )
+            warned += 1
+    return warned
+
+
+def escalate(now: dt.datetime | None = None) -> int:
+    """SVC-7: breached clocks still running at their next escalation time go one level up
+    the ladder (HQ after-sales dept, then the company manager), once per level."""
+    now = now or timezone.now()
+    due = OrderClock.objects.filter(
+        state=ClockState.RUNNING, next_escalation_at__lte=now
+    ).values_list("pk", "escalation_level")
+    escalated = 0
+    for pk, level in list(due[:SWEEP_BATCH]):
+        new_level = min(level + 1, EscalationLevel.COMPANY_MANAGER)
+        last = new_level == EscalationLevel.COMPANY_MANAGER
+        with transaction.atomic():
+            claimed = OrderClock.objects.filter(
+                pk=pk,
+                state=ClockState.RUNNING,
+                escalation_level=level,
+                next_escalation_at__lte=now,
+            ).update(
+                escalation_level=new_level,
+                next_escalation_at=None if last else now + _escalation_step(),
+            )
+            if not claimed or new_level == level:
+                continue
+            _escalated(_clock(pk), level, new_level)
+            escalated += 1
+    return escalated
+
+
+# --- who is told (SVC-7) ------------------------------------------------------------
+def _with_permission(users, perm: str):
+    """Users holding the right through a role or directly (superusers' implicit rights
+    do not make them recipients)."""
+    app_label, codename = perm.split(".", 1)
+    through_role = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    direct = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    return users.filter(through_role | direct).distinct()
+
+
+def dispatchers(unit) -> list[User]:
+    """The active people of this unit who dispatch its orders."""
+    if unit is None:
+        return []
+    members = User.objects.filter(is_active=True, org_unit=unit)
+    return list(_with_permission(members, "service.dispatch_serviceorder").order_by("pk"))
+
+
+def owners(order: ServiceOrder) -> list[User]:
+    """Who owns the order's deadline: its technician; before dispatch (or when the
+    technician has left), the dispatchers of the handling unit."""
+    if order.technician_id and order.technician.is_active:
+        return [order.technician]
+    return dispatchers(order.org_unit)
+
+
+def leads(order: ServiceOrder) -> list[User]:
+    """The branch managers of the handling unit, or of its nearest parent that has one."""
+    unit, seen = order.org_unit, set()
+    while unit is not None and unit.pk not in seen:
+        seen.add(unit.pk)
+        found = list(
+            User.objects.filter(is_active=True, org_unit=unit, groups__name="branch_manager")
+            .distinct()
+            .order_by("pk")
+        )
+        if found:
+            return found
+        unit = unit.parent
+    return []
+
+
+def hq_service_staff() -> list[User]:
+    """ORG-4: the dispatchers of HQ's after-sales department."""
+    from aftersales.service.services import escalation_unit  # services imports this module
+
+    return dispatchers(escalation_unit())
+
+
+def company_managers() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, groups__name="company_manager")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def ladder_recipients(order: ServiceOrder, level: int) -> list[User]:
+    """Level 1 tells the owner and the lead; levels 2 and 3 the next level up."""
+    if level == EscalationLevel.BRANCH_MANAGER:
+        return [*leads(order), *owners(order)]
+    if level == EscalationLevel.HQ_SERVICE:
+        return hq_service_staff()
+    if level == EscalationLevel.COMPANY_MANAGER:
+        return company_managers()
+    return []
+
+
+# --- the messages (each recipient reads them in their own language) -----------------
+WARNING_TITLE = gettext_noop("Deadline soon: %(order)s · %(clock)s")
+WARNING_BODY = gettext_noop(
+    "%(clock)s of service order %(order)s (%(customer)s) is due at %(due)s."
+)
+ESCALATED_TITLE = gettext_noop("Overdue, escalation level %(level)s: %(order)s · %(clock)s")
+ESCALATED_BODY = gettext_noop(
+    "%(clock)s of service order %(order)s (%(customer)s) was due at %(due)s and is still "
+    "open. Escalation level %(level)s: %(role)s."
+)
+ESCALATED_NOTE = gettext_noop("%(clock)s: escalation level %(level)s (%(role)s)")
+
+
+def _text(template: str, **params):
+    """A message translated when it is read out, i.e. in the recipient's language."""
+    return lambda: gettext(template) % params
+
+
+def _params(clock: OrderClock, level: int | None = None) -> dict:
+    params = {
+        "order": clock.order.number,
+        "clock": clock.name,
+        "customer": clock.order.customer.name,
+        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    if level is not None:
+        params.update(level=level, role=EscalationLevel(level).label)
+    return params
+
+
+def _escalated(clock: OrderClock, old_level: int, new_level: int) -> None:
+    """Record one step of the ladder and tell its people (inside the claim's transaction)."""
+    order = clock.order
+    params = _params(clock, new_level)
+    record(
+        order,
+        "service.order.sla_escalated",
+        actor=None,
+        before={f"sla.{clock.rule_id}.escalation_level": old_level},
+        after={f"sla.{clock.rule_id}.escalation_level": new_level},
+        note=gettext(ESCALATED_NOTE) % params,
+    )
+    notify(
+        ladder_recipients(order, new_level),
+        topic=Topic.SLA_ESCALATED,
+        title=_text(ESCALATED_TITLE, **params),
+        body=_text(ESCALATED_BODY, **params),
+        url=order.get_absolute_url(),
+    )
+
+
+def _escalation_step() -> dt.timedelta:
+    hours = float(getattr(settings, "AFTERSALES_SLA_ESCALATION_STEP_HOURS", 4))
+    return dt.timedelta(hours=hours)
+
+
+def _clock(pk: int) -> OrderClock:
+    return OrderClock.objects.select_related(
+        "order__technician", "order__org_unit", "order__customer"
+    ).get(pk=pk)

@@ -7,5 +7,6 @@ from aftersales.service import sla
 
 @task()
 def sla_sweep() -> int:
-    """SVC-7: mark overdue SLA clocks as breached (each exactly once)."""
-    return sla.sweep_breaches()
+    """SVC-7: warn before deadlines, mark overdue clocks breached and escalate them up the
+    ladder (each step exactly once). Returns how many steps were taken."""
+    return sum(sla.sweep().values())

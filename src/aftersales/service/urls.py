@@ -1,12 +1,20 @@
 from django.urls import path
 
-from aftersales.service import views
+from aftersales.service import request_views, views
 
 app_name = "service"
 urlpatterns = [
     path("", views.OrderListView.as_view(), name="order_list"),
     path("new/", views.order_create, name="order_create"),
+    path("new/lookup/", views.order_lookup, name="order_lookup"),
     path("mine/", views.my_orders, name="my_orders"),
+    path("requests/", request_views.WebRequestListView.as_view(), name="web_request_list"),
+    path("requests/<int:pk>/", request_views.web_request_detail, name="web_request_detail"),
+    path("requests/<int:pk>/accept/", request_views.web_request_accept, name="web_request_accept"),
+    path("requests/<int:pk>/reject/", request_views.web_request_reject, name="web_request_reject"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
+    path("<int:pk>/voucher.pdf", views.order_voucher, name="order_voucher"),
+    path("<int:pk>/signature/", views.order_signature, name="order_signature"),
+    path("<int:pk>/paper-voucher/", views.order_paper_voucher, name="order_paper_voucher"),
     path("<int:pk>/<slug:action>/", views.order_action, name="order_action"),
 ]

@@ -4,27 +4,31 @@ Thin views: find the order within reach, validate a form, call one service, rend
 redirect. The services check every rule and write the audit trail.
 """
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.listing import ReachListView
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
-from aftersales.service import services, workflow
+from aftersales.service import services, voucher, workflow
 from aftersales.service.filtersets import ServiceOrderFilter
 from aftersales.service.forms import (
     CompleteForm,
     EmptyForm,
     IntakeForm,
+    MergeForm,
     NoteForm,
     PlanForm,
     ReasonForm,
@@ -91,22 +95,73 @@ def _intake_initial(request) -> dict:
     return initial
 
 
+def _intake_lookup(user, q: str) -> dict:
+    """REQ-2: customers by name, no., phone or contact, and units by serial, as the agent types."""
+    from django.db.models import Prefetch
+
+    from aftersales.customers.filtersets import CustomerFilter
+
+    q = (q or "").strip()[:100]
+    if len(q) < 2:
+        return {"q": q, "customers": [], "units": []}
+    units_in_reach = Unit.objects.visible_to(user).select_related("product_model")
+    customers = CustomerFilter(
+        {"q": q}, queryset=Customer.objects.visible_to(user).filter(is_active=True)
+    ).qs.order_by("code")[:10]
+    customers = list(
+        customers.prefetch_related(
+            Prefetch("units", queryset=units_in_reach.order_by("serial_number"))
+        )
+    )
+    units = list(
+        units_in_reach.select_related("owner")
+        .filter(serial_number__icontains=q, owner__is_active=True)
+        .order_by("serial_number")[:10]
+    )
+    return {"q": q, "customers": customers, "units": units}
+
+
+@login_required
+def order_lookup(request):
+    """The intake page's search results (htmx fragment)."""
+    _require_perm(request.user, "service.add_serviceorder")
+    return render(
+        request, "service/_intake_lookup.html", _intake_lookup(request.user, request.GET.get("q"))
+    )
+
+
 @login_required
 def order_create(request):
-    """REQ-1, REQ-2: record a request."""
+    """REQ-1, REQ-2: find the customer (and unit), then record the request."""
     _require_perm(request.user, "service.add_serviceorder")
-    form = IntakeForm(request.POST or None, user=request.user, initial=_intake_initial(request))
+    initial = _intake_initial(request)
+    form = IntakeForm(request.POST or None, user=request.user, initial=initial)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
             order = services.receive_order(actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             form.add_service_error(exc)
+            if "confirm_duplicate" in form.errors:
+                data = form.cleaned_data
+                duplicates = services.intake_duplicates(
+                    actor=request.user,
+                    customer=data["customer"],
+                    unit=data.get("unit"),
+                    contact_phone=data.get("contact_phone", ""),
+                )
         else:
             messages.success(
                 request, _("Service order %(number)s was received.") % {"number": order.number}
             )
             return redirect("service:order_detail", pk=order.pk)
-    return render(request, "service/order_form.html", {"form": form})
+    context = {
+        "form": form,
+        "duplicates": duplicates,
+        "customer": form.chosen_customer,
+        "lookup": _intake_lookup(request.user, request.GET.get("q")),
+    }
+    return render(request, "service/order_form.html", context)
 
 
 # action → (form, service call). Every transition of the workflow has one.
@@ -120,6 +175,8 @@ ACTIONS = {
     "wait_customer": ReasonForm,
     "resume": EmptyForm,
     "complete": CompleteForm,
+    "escalate": ReasonForm,
+    "merge": MergeForm,
     "close": EmptyForm,
     "cancel": ReasonForm,
     "reopen": ReasonForm,
@@ -142,6 +199,8 @@ ACTION_BUTTONS = {
     ),
     "resume": (gettext_lazy("Resume work"), "play-fill", "primary", ""),
     "complete": (gettext_lazy("Complete"), "check2-circle", "success", ""),
+    "escalate": (gettext_lazy("Escalate to HQ"), "arrow-up-circle", "outline-secondary", ""),
+    "merge": (gettext_lazy("Merge as duplicate"), "union", "outline-secondary", ""),
     "close": (
         gettext_lazy("Close"),
         "lock",
@@ -245,3 +304,47 @@ def my_orders(request):
         .order_by(F("appointment_at").asc(nulls_last=True), "received_at", "pk")
     )
     return render(request, "service/my_orders.html", {"orders": orders})
+
+
+# --- SVC-4: the voucher and the customer's signature ---------------------------------------
+# Uploaded files live outside the web root; these views are the only way to them, and each
+# goes through _order_for, so reach is checked exactly as on the order page (403 outside).
+
+
+@login_required
+@never_cache
+def order_voucher(request, pk: int):
+    """SVC-4: the service voucher to print — a work sheet to sign before completion, the
+    signed voucher after."""
+    order = _order_for(request, pk)
+    return FileResponse(
+        io.BytesIO(voucher.render_voucher(order)),
+        content_type="application/pdf",
+        filename=f"{order.number}.pdf",
+    )
+
+
+def _stored_file(field) -> FileResponse:
+    """An order's uploaded image, inline, with its type taken from the stored name (the
+    service accepted only PNG or JPEG, judged by content, and named the file after it)."""
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, filename=field.name.rsplit("/", 1)[-1])
+
+
+@login_required
+@never_cache
+def order_signature(request, pk: int):
+    """SVC-4: the signature the customer drew on completion."""
+    return _stored_file(_order_for(request, pk).signature)
+
+
+@login_required
+@never_cache
+def order_paper_voucher(request, pk: int):
+    """SVC-4: the scan of the paper voucher the customer signed."""
+    return _stored_file(_order_for(request, pk).paper_voucher)

@@ -4,6 +4,7 @@ Every status change goes through ``require`` with the action's name; each action
 one service function in services.py. A test walks every (state, action) cell.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -26,10 +27,26 @@ class Transition:
     target: str | None  # None: the status stays (a reassignment)
     permission: str
     who: str = ANYONE_WITH_PERM
+    # A condition on the order beyond its state: returns why not, or "" when allowed.
+    guard: Callable[[ServiceOrder], str] | None = None
 
 
-def _t(action, sources, target, permission, who=ANYONE_WITH_PERM) -> Transition:
-    return Transition(action, frozenset(sources), target, permission, who)
+def _t(action, sources, target, permission, who=ANYONE_WITH_PERM, guard=None) -> Transition:
+    return Transition(action, frozenset(sources), target, permission, who, guard)
+
+
+def _handled_by_a_branch(order: ServiceOrder) -> str:
+    from aftersales.accounts.models import OrgUnit
+
+    if order.org_unit.kind in (OrgUnit.Kind.HQ, OrgUnit.Kind.DEPARTMENT):
+        return _("The order is already handled by HQ.")
+    return ""
+
+
+def _flagged_as_duplicate(order: ServiceOrder) -> str:
+    if order.duplicate_of_id is None:
+        return _("Only an order flagged as a possible duplicate can be merged.")
+    return ""
 
 
 WORKING = [Status.DISPATCHED, Status.CONTACTED, Status.PLANNED, Status.IN_PROGRESS]
@@ -77,6 +94,22 @@ TRANSITIONS: dict[str, Transition] = {
             "service.handle_serviceorder",
             ASSIGNED,
         ),
+        # ORG-4: a branch hands the order to HQ, which dispatches it again.
+        _t(
+            "escalate",
+            [Status.RECEIVED, *WORKING, *WAITING],
+            Status.RECEIVED,
+            "service.dispatch_serviceorder",
+            guard=_handled_by_a_branch,
+        ),
+        # REQ-9: a duplicate not yet worked on is merged into the open original.
+        _t(
+            "merge",
+            [Status.RECEIVED, Status.DISPATCHED, Status.CONTACTED],
+            Status.CANCELLED,
+            "service.dispatch_serviceorder",
+            guard=_flagged_as_duplicate,
+        ),
         _t("close", [Status.COMPLETED], Status.CLOSED, "service.close_serviceorder"),
         _t("cancel", OPEN_STATUSES, Status.CANCELLED, "service.close_serviceorder"),
         _t(
@@ -112,6 +145,9 @@ def require(order: ServiceOrder, action: str, actor) -> Transition:
             _("An order that is “%(status)s” cannot be “%(action)s”.")
             % {"status": order.get_status_display(), "action": action_label(action)}
         )
+    refusal = transition.guard(order) if transition.guard else ""
+    if refusal:
+        raise ServiceError(refusal)
     return transition
 
 
@@ -140,6 +176,8 @@ ACTION_LABELS = {
     "wait_customer": pgettext_lazy("order action", "put on hold for the customer"),
     "resume": pgettext_lazy("order action", "resumed"),
     "complete": pgettext_lazy("order action", "completed"),
+    "escalate": pgettext_lazy("order action", "escalated to HQ"),
+    "merge": pgettext_lazy("order action", "merged into another order"),
     "close": pgettext_lazy("order action", "closed"),
     "cancel": pgettext_lazy("order action", "cancelled"),
     "reopen": pgettext_lazy("order action", "reopened"),

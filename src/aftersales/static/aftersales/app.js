@@ -65,3 +65,10 @@ document.querySelectorAll("canvas[data-signature-for]").forEach(function (canvas
     if (input && touched) input.value = canvas.toDataURL("image/png");
   });
 });
+
+// <button data-print> prints the page (the QR label).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,4 +1,5 @@
-"""aftersales sla_sweep: mark overdue SLA clocks as breached, once or every N seconds."""
+"""aftersales sla_sweep: SLA warnings, breaches and escalations (SVC-7), once or every N
+seconds."""
 
 import time
 
@@ -8,7 +9,10 @@ from aftersales.service import sla
 
 
 class Command(BaseCommand):
-    help = "Mark overdue SLA clocks as breached (SVC-7). Safe to run on several machines at once."
+    help = (
+        "Warn before SLA deadlines, mark overdue clocks breached and escalate them (SVC-7). "
+        "Safe to run on several machines at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -17,9 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         while True:
-            marked = sla.sweep_breaches()
+            done = sla.sweep()
             if opts["verbosity"]:
-                self.stdout.write(f"SLA sweep: {marked} clock(s) newly breached")
+                self.stdout.write(
+                    "SLA sweep: {warned} warned, {breached} newly breached, "
+                    "{escalated} escalated".format(**done)
+                )
             if not opts["every"]:
                 return
             time.sleep(opts["every"])

@@ -1,0 +1,64 @@
+"""A message to one person: shown in their inbox, also sent by e-mail and SMS when set up."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Topic(models.TextChoices):
+    """What a notification is about; SMS goes only to the topics the site lists."""
+
+    SLA_WARNING = "sla.warning", _("Deadline soon")
+    SLA_ESCALATED = "sla.escalated", _("Deadline passed, escalated")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user) -> "NotificationQuerySet":
+        """A person's own notifications: nobody reads anyone else's."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One message to one recipient, with when it was read and when each channel carried it.
+
+    The text is written in the recipient's language when the notification is made and
+    kept as sent; ``url`` is the page it is about (e.g. the service order).
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    topic = models.CharField(_("topic"), max_length=40, choices=Topic.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The unread badge and the inbox: one person's, unread first.
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,148 @@
+"""Notify people and mark notifications read; the one door for writes of this app.
+
+``notify`` writes the inbox rows in the caller's transaction and delivers e-mail and SMS
+after it commits. A failed delivery is logged and never breaks the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from aftersales.notifications import sms
+from aftersales.notifications.models import Notification, Topic
+
+logger = logging.getLogger("aftersales.notifications")
+
+# Escalations are urgent enough for a text message; warnings wait in the inbox and mail.
+DEFAULT_SMS_TOPICS = (Topic.SLA_ESCALATED,)
+
+Text = str | Callable[[], str]
+
+
+def _in_language(user, value: Text) -> str:
+    """The text as the recipient reads it (lazy strings and callables are evaluated in
+    the recipient's language)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return str(value() if callable(value) else value)
+
+
+def notify(
+    recipients: Iterable, *, topic: str, title: Text, body: Text = "", url: str = ""
+) -> list[Notification]:
+    """One notification per distinct active recipient; e-mail and SMS after commit.
+
+    ``title`` and ``body`` may be lazy strings (or callables) so that each person reads
+    them in their own language.
+    """
+    users, seen = [], set()
+    for user in recipients:
+        if user is None or not user.is_active or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        users.append(user)
+    if not users:
+        return []
+    rows = [
+        Notification(
+            recipient=user,
+            topic=topic,
+            title=_in_language(user, title)[:200],
+            body=_in_language(user, body),
+            url=url[:300],
+        )
+        for user in users
+    ]
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    transaction.on_commit(partial(deliver, ids))
+    return created
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "AFTERSALES_PUBLIC_BASE_URL", "")
+    return f"{base}{url}" if base and url.startswith("/") else url
+
+
+def _sms_topics() -> set[str]:
+    return set(getattr(settings, "AFTERSALES_SMS_TOPICS", DEFAULT_SMS_TOPICS))
+
+
+def deliver(notification_ids: list[int]) -> None:
+    """Send the e-mail and SMS of these notifications, each channel at most once.
+
+    Each channel is claimed with a conditional update before sending, so two workers never
+    both send; a failed send releases the claim and is logged.
+    """
+    sms_topics = _sms_topics()
+    backend = None
+    for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
+        "recipient"
+    ):
+        user = notification.recipient
+        if user.email and notification.emailed_at is None:
+            _send(notification, "emailed_at", partial(_email, notification))
+        if user.phone and notification.topic in sms_topics and notification.sms_sent_at is None:
+            if backend is None:
+                try:
+                    backend = sms.get_backend()
+                except Exception:
+                    logger.exception("SMS backend cannot be loaded")
+                    backend = False
+            if backend:
+                _send(notification, "sms_sent_at", partial(_sms, backend, notification))
+
+
+def _send(notification: Notification, field: str, send: Callable[[], None]) -> None:
+    claimed = Notification.objects.filter(pk=notification.pk, **{field: None}).update(
+        **{field: timezone.now()}
+    )
+    if not claimed:
+        return  # another worker sent it
+    try:
+        send()
+    except Exception:
+        logger.exception("Sending notification %s (%s) failed", notification.pk, field)
+        Notification.objects.filter(pk=notification.pk).update(**{field: None})
+
+
+def _email(notification: Notification) -> None:
+    user = notification.recipient
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\n{_absolute(notification.url)}".strip()
+    send_mail(notification.title, body, None, [user.email])
+
+
+def _sms(backend, notification: Notification) -> None:
+    text = notification.title
+    if notification.url and getattr(settings, "AFTERSALES_PUBLIC_BASE_URL", ""):
+        text = f"{text} {_absolute(notification.url)}"
+    backend.send(notification.recipient.phone, text)
+
+
+def mark_read(*, actor, notification: Notification) -> Notification:
+    """The recipient has read it (again is harmless). Nobody marks another person's."""
+    if not actor.is_authenticated or notification.recipient_id != actor.pk:
+        raise PermissionDenied(_("This notification is addressed to someone else."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def mark_all_read(*, actor) -> int:
+    """Every unread notification of the actor is read now; returns how many."""
+    if not actor.is_authenticated:
+        raise PermissionDenied(_("Sign in to read your notifications."))
+    return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
