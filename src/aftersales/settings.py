@@ -10,6 +10,7 @@ TIME_ZONE            default Asia/Shanghai (CAL-2)
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -75,7 +76,9 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.products",
     "aftersales.service",
+    "aftersales.fieldwork",
     "aftersales.notifications",
+    "aftersales.leads",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "PlanModeEnum": "aftersales.service.models.PlanMode",
         "OrderStatusEnum": "aftersales.service.models.Status",
         "WebRequestStatusEnum": "aftersales.service.models.WebRequestStatus",
+        "LeadStatusEnum": "aftersales.leads.models.LeadStatus",
     },
 }
 
@@ -243,6 +247,12 @@ AFTERSALES_SERVICE_HOTLINE = os.environ.get("AFTERSALES_SERVICE_HOTLINE", "")
 AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS = float(
     os.environ.get("AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS", 4)
 )
+# The work queue marks open orders whose next time limit falls within these hours.
+AFTERSALES_DUE_SOON_HOURS = float(os.environ.get("AFTERSALES_DUE_SOON_HOURS", 4))
+
+# --- sales leads (SVC-9) ---------------------------------------------------------------
+# The reporter's information fee (信息费) as a share of the sales commission: 0.05 = 5 %.
+AFTERSALES_LEAD_INFO_FEE_RATE = Decimal(os.environ.get("AFTERSALES_LEAD_INFO_FEE_RATE", "0.05"))
 
 # --- SLA warnings, escalation and notifications (SVC-7) ------------------------------
 # A running clock warns its owner and their lead when this share of its time has passed
@@ -264,7 +274,9 @@ AFTERSALES_SMS_TOPICS = [
     if t.strip()
 ]
 # E-mail goes through Django's mail settings; these are the usual ones from the environment.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# By default mail is written to the console: set EMAIL_BACKEND to Django's SMTP backend
+# (django.core.mail.backends.smtp.EmailBackend) and EMAIL_HOST to send it.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -13,8 +13,10 @@ urlpatterns = [
     path("customers/", include("aftersales.customers.urls")),
     path("products/", include("aftersales.products.urls")),
     path("orders/", include("aftersales.service.urls")),
+    path("fieldwork/", include("aftersales.fieldwork.urls")),
     path("repair/", include("aftersales.service.public_urls")),
     path("notifications/", include("aftersales.notifications.urls")),
+    path("leads/", include("aftersales.leads.urls")),
     path("api/", include("aftersales.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,15 @@ from aftersales.accounts.roles import ROLES_BY_CODE
 from aftersales.core.models import TimeStampedModel
 
 
+def subtree_ids(model, pk: int) -> set[int]:
+    """The row and every row under it by ``parent`` (trees are small: one query per level)."""
+    ids, frontier = {pk}, [pk]
+    while frontier:
+        frontier = list(model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.update(frontier)
+    return ids
+
+
 class Region(TimeStampedModel):
     """A sales region (区域市场); regions may nest (e.g. 华东 > 江苏)."""
 
@@ -31,6 +40,10 @@ class Region(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def descendant_ids(self) -> set[int]:
+        """This region and its sub-regions (华东 → 浙江, 江苏)."""
+        return subtree_ids(Region, self.pk)
 
 
 class OrgUnitQuerySet(models.QuerySet):
@@ -108,15 +121,8 @@ class OrgUnit(TimeStampedModel):
         return self.kind in (self.Kind.HQ, self.Kind.DEPARTMENT)
 
     def descendant_ids(self) -> set[int]:
-        """This unit and every unit under it (trees are small: one query per level)."""
-        ids = {self.pk}
-        frontier = [self.pk]
-        while frontier:
-            frontier = list(
-                OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            )
-            ids.update(frontier)
-        return ids
+        """This unit and every unit under it."""
+        return subtree_ids(OrgUnit, self.pk)
 
 
 class UserQuerySet(models.QuerySet):

@@ -27,8 +27,13 @@ RUN_ORDERS = [
     "service.add_serviceorder",
     "service.dispatch_serviceorder",
     "service.close_serviceorder",
+    "service.view_sla_overview",
 ]
 HANDLE_ORDERS = ["service.handle_serviceorder"]
+# SVC-9: technicians record sales leads; sales works those in reach; finance pays the fee.
+RECORD_LEADS = ["leads.add_lead"]
+WORK_LEADS = ["leads.view_lead", "leads.work_lead"]
+VIEW_LEADS = ["leads.view_lead"]
 EDIT_CUSTOMERS = [
     "customers.add_customer",
     "customers.change_customer",
@@ -62,14 +67,15 @@ ROLES: list[Role] = [
         VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + RUN_ORDERS + ["accounts.view_user"],
         wide_reach=True,
     ),
-    Role("technician", _("After-sales technician"), VIEW_BASICS + HANDLE_ORDERS),
+    Role("technician", _("After-sales technician"), VIEW_BASICS + HANDLE_ORDERS + RECORD_LEADS),
     Role(
         "salesperson",
         _("Salesperson"),
         # A salesperson forwards the repair reports they receive (REQ-3).
         VIEW_BASICS
         + EDIT_CUSTOMERS
-        + ["products.add_deliveryhandover", "service.add_serviceorder"],
+        + ["products.add_deliveryhandover", "service.add_serviceorder"]
+        + WORK_LEADS,
     ),
     Role(
         "regional_head",
@@ -79,13 +85,13 @@ ROLES: list[Role] = [
     Role(
         "business_lead",
         _("Business lead"),
-        VIEW_BASICS + EDIT_CUSTOMERS + ["accounts.view_user"],
+        VIEW_BASICS + EDIT_CUSTOMERS + ["accounts.view_user"] + WORK_LEADS,
         wide_reach=True,
     ),
     Role(
         "company_manager",
         _("Company / general manager"),
-        VIEW_BASICS + ["accounts.view_user"],
+        VIEW_BASICS + ["accounts.view_user", "service.view_sla_overview"] + VIEW_LEADS,
         wide_reach=True,
     ),
     Role(
@@ -95,7 +101,9 @@ ROLES: list[Role] = [
         + EDIT_CUSTOMERS
         + EDIT_UNITS
         + RUN_ORDERS
-        + ["accounts.view_user", "service.override_service_kind"],
+        + ["accounts.view_user", "service.override_service_kind"]
+        + RECORD_LEADS
+        + WORK_LEADS,
     ),
     Role(
         "information_manager",
@@ -112,11 +120,11 @@ ROLES: list[Role] = [
         ],
         wide_reach=True,
     ),
-    Role("finance", _("Finance staff"), VIEW_BASICS, wide_reach=True),
+    Role("finance", _("Finance staff"), VIEW_BASICS + VIEW_LEADS, wide_reach=True),
     Role(
         "finance_head",
         _("Finance head"),
-        VIEW_BASICS + ["customers.export_customers"],
+        VIEW_BASICS + ["customers.export_customers"] + VIEW_LEADS,
         wide_reach=True,
     ),
     Role("warehouse_keeper", _("Warehouse keeper"), VIEW_BASICS),
@@ -160,6 +168,11 @@ ROLES: list[Role] = [
             "service.view_technicianprofile",
             "service.add_technicianprofile",
             "service.change_technicianprofile",
+            # SVC-5: the pre-visit checklist is configured by the administrator.
+            "fieldwork.view_checklistitem",
+            "fieldwork.add_checklistitem",
+            "fieldwork.change_checklistitem",
+            "fieldwork.delete_checklistitem",
             "accounts.view_user",
             "accounts.add_user",
             "accounts.change_user",

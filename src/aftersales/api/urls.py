@@ -15,7 +15,9 @@ API_MODULES = [
     "aftersales.products.api",
     "aftersales.service.api",
     "aftersales.service.request_api",
+    "aftersales.fieldwork.api",
     "aftersales.notifications.api",
+    "aftersales.leads.api",
 ]
 
 router = DefaultRouter()

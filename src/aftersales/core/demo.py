@@ -36,6 +36,8 @@ DEMO_MODULES = [
     "aftersales.customers.demo",
     "aftersales.products.demo",
     "aftersales.service.demo",
+    "aftersales.fieldwork.demo",
+    "aftersales.leads.demo",
 ]
 
 

@@ -22,6 +22,9 @@ MENU: list[MenuEntry] = [
         _("My orders"), "service:my_orders", "person-workspace", "service.handle_serviceorder"
     ),
     MenuEntry(_("Web requests"), "service:web_request_list", "inbox", "service.add_serviceorder"),
+    MenuEntry(_("Time limits"), "service:sla_overview", "alarm", "service.view_sla_overview"),
+    MenuEntry(_("Sales leads"), "leads:lead_list", "lightbulb", "leads.view_lead"),
+    MenuEntry(_("My information fees"), "leads:my_fees", "cash-coin", "leads.add_lead"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),
     MenuEntry(_("Units"), "products:unit_list", "upc-scan", "products.view_unit"),
     MenuEntry(_("Product models"), "products:model_list", "box", "products.view_productmodel"),

@@ -97,10 +97,4 @@ class CustomerFilter(django_filters.FilterSet):
         """A region includes its sub-regions (华东 → 浙江, 江苏)."""
         if not value:
             return queryset
-        ids, frontier = {value.pk}, [value.pk]
-        while frontier:
-            frontier = list(
-                Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            )
-            ids.update(frontier)
-        return queryset.filter(region_id__in=ids)
+        return queryset.filter(region_id__in=value.descendant_ids())

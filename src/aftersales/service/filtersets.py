@@ -1,15 +1,26 @@
 """The filter of the service-order work queue."""
 
+import datetime as dt
+
 import django_filters
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import OrgUnit, User
+from aftersales.accounts.models import OrgUnit, Region, User
+from aftersales.core.filters import search_with_phone_digits
 from aftersales.service.models import OPEN_STATUSES, Channel, OrderType, ServiceOrder, Status
 from aftersales.service.services import technicians
 
 STATE_CHOICES = [("open", _("Open")), ("finished", _("Finished"))]
+# SVC-6/7: the time-limit state of an open order, read from its stored next due time.
+CLOCK_CHOICES = [
+    ("overdue", _("Overdue")),
+    ("due_soon", _("Due soon")),
+    ("on_time", _("On time")),
+    ("breached", _("A limit was breached")),
+]
 
 
 def _units_in_reach(request):
@@ -41,28 +52,65 @@ class ServiceOrderFilter(django_filters.FilterSet):
     technician = django_filters.ModelChoiceFilter(
         queryset=_technicians_in_reach, label=_("Technician")
     )
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.order_by("code"),
+        method="in_region",
+        label=_("Region"),
+    )
+    clock = django_filters.ChoiceFilter(
+        choices=CLOCK_CHOICES, method="by_clock", label=_("Time limits")
+    )
 
     class Meta:
         model = ServiceOrder
-        fields = ["q", "state", "status", "order_type", "channel", "org_unit", "technician"]
+        fields = [
+            "q",
+            "state",
+            "status",
+            "order_type",
+            "channel",
+            "org_unit",
+            "region",
+            "technician",
+            "clock",
+        ]
 
-    def search(self, queryset, name, value):
-        value = (value or "").strip()
+    def in_region(self, queryset, name, value):
+        """The customer's region, sub-regions included."""
         if not value:
             return queryset
-        match = (
-            Q(number__icontains=value)
-            | Q(contact_name__icontains=value)
-            | Q(contact_phone__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(unit__serial_number__icontains=value)
+        return queryset.filter(customer__region_id__in=value.descendant_ids())
+
+    def by_clock(self, queryset, name, value):
+        now = timezone.now()
+        soon = now + dt.timedelta(hours=getattr(settings, "AFTERSALES_DUE_SOON_HOURS", 4))
+        if value == "overdue":
+            return queryset.filter(status__in=OPEN_STATUSES, next_due_at__lt=now)
+        if value == "due_soon":
+            return queryset.filter(
+                status__in=OPEN_STATUSES, next_due_at__gte=now, next_due_at__lt=soon
+            )
+        if value == "on_time":
+            return queryset.filter(status__in=OPEN_STATUSES).filter(
+                Q(next_due_at__gte=soon) | Q(next_due_at__isnull=True)
+            )
+        if value == "breached":
+            return queryset.filter(sla_breached=True)
+        return queryset
+
+    def search(self, queryset, name, value):
+        return search_with_phone_digits(
+            queryset,
+            value,
+            [
+                "number",
+                "contact_name",
+                "contact_phone",
+                "customer__name",
+                "unit__serial_number",
+            ],
+            "contact_phone",
         )
-        # Phones are stored normalised (0571-88001234): match the digits alone too.
-        digits = "".join(c for c in value if c.isdigit())
-        if len(digits) >= 4:
-            queryset = queryset.alias(phone_digits=Replace("contact_phone", Value("-"), Value("")))
-            match |= Q(phone_digits__icontains=digits)
-        return queryset.filter(match)
 
     def in_state(self, queryset, name, value):
         if value == "open":

@@ -212,6 +212,10 @@ class ServiceOrder(TimeStampedModel):
         related_name="+",
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # The work queue's sort and filters read these, kept by sla.refresh_due() on every clock
+    # change: the earliest due time of the running clocks, and whether any clock breached.
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True, editable=False)
+    sla_breached = models.BooleanField(_("time limit breached"), default=False, editable=False)
     # SVC-4: the customer's signature on the voucher (drawn on the phone, PNG) or a scan of
     # the signed paper voucher; the signer, the time and the customer's comments.
     signature = models.FileField(_("customer signature"), upload_to="signatures/%Y/%m/", blank=True)
@@ -240,10 +244,12 @@ class ServiceOrder(TimeStampedModel):
             ("handle_serviceorder", _("Can handle assigned service orders")),
             ("close_serviceorder", _("Can close, cancel and reopen service orders")),
             ("override_service_kind", _("Can override the service kind")),
+            ("view_sla_overview", _("Can see the overview of time limits and breaches")),
         ]
         indexes = [
             models.Index(fields=["status", "received_at"], name="order_status_received"),
             models.Index(fields=["technician", "status"], name="order_technician_status"),
+            models.Index(fields=["status", "next_due_at"], name="order_status_next_due"),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.filters import search_with_phone_digits
 from aftersales.core.forms import StyledForm
 from aftersales.core.listing import ReachListView
 from aftersales.customers.models import Customer
@@ -85,20 +86,9 @@ class WebRequestFilter(django_filters.FilterSet):
         fields = ["q", "status", "order_type"]
 
     def search(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        match = (
-            Q(number__icontains=value)
-            | Q(name__icontains=value)
-            | Q(phone__icontains=value)
-            | Q(serial_number__icontains=value)
+        return search_with_phone_digits(
+            queryset, value, ["number", "name", "phone", "serial_number"], "phone"
         )
-        digits = "".join(c for c in value if c.isdigit())
-        if len(digits) >= 4:
-            queryset = queryset.alias(phone_digits=Replace("phone", Value("-"), Value("")))
-            match |= Q(phone_digits__icontains=digits)
-        return queryset.filter(match)
 
 
 class WebRequestListView(ReachListView):

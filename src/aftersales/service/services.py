@@ -189,6 +189,7 @@ def receive_order(
         sla.start_clocks(order, Event.RECEIVED, received_at)
         if forwarded_at is not None:
             sla.stop_clocks(order, Event.FORWARDED, forwarded_at)
+        sla.refresh_due(order)
         record(order, "service.order.received", actor=actor)
     return order
 
@@ -285,11 +286,34 @@ def dispatch_order(*, actor, order: ServiceOrder, technician) -> ServiceOrder:
     errors = _technician_errors(order, technician)
     if errors:
         raise ServiceError(errors)
-    return _transition(
-        order,
-        "dispatch",
-        actor=actor,
-        changes={"technician": technician, "dispatched_at": timezone.now()},
+    with transaction.atomic():
+        changed = _transition(
+            order,
+            "dispatch",
+            actor=actor,
+            changes={"technician": technician, "dispatched_at": timezone.now()},
+        )
+        _tell_technician(changed)
+    return changed
+
+
+def _tell_technician(order: ServiceOrder) -> None:
+    """The technician hears of a new order in their inbox (and by e-mail if they have one)."""
+    from aftersales.notifications.models import Topic
+    from aftersales.notifications.services import notify
+
+    params = {
+        "order": order.number,
+        "customer": order.customer.name,
+        "address": order.address or "—",
+        "description": order.description[:200],
+    }
+    notify(
+        [order.technician],
+        topic=Topic.ORDER_ASSIGNED,
+        title=lambda: _("Order %(order)s is assigned to you") % params,
+        body=lambda: _("%(customer)s, %(address)s: %(description)s") % params,
+        url=order.get_absolute_url(),
     )
 
 
@@ -303,9 +327,12 @@ def reassign_order(*, actor, order: ServiceOrder, technician, reason: str) -> Se
         errors["technician"] = _("The order is already assigned to this technician.")
     if errors:
         raise ServiceError(errors)
-    return _transition(
-        order, "reassign", actor=actor, changes={"technician": technician}, note=reason.strip()
-    )
+    with transaction.atomic():
+        changed = _transition(
+            order, "reassign", actor=actor, changes={"technician": technician}, note=reason.strip()
+        )
+        _tell_technician(changed)
+    return changed
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -166,6 +166,23 @@ def on_action(order: ServiceOrder, action: str, at: dt.datetime) -> None:
     if event:
         stop_clocks(order, event, at)
         start_clocks(order, event, at)
+    refresh_due(order)
+
+
+def refresh_due(order: ServiceOrder) -> None:
+    """Copy the clocks' state to the order's queue columns: the earliest due time of the
+    running clocks (None when none runs) and whether any clock breached. One aggregate
+    over the order's few clocks, on writes only — page views read the columns."""
+    from django.db.models import Max, Min
+
+    facts = order.clocks.aggregate(
+        next_due=Min("due_at", filter=Q(state=ClockState.RUNNING)),
+        breached=Max(Case(When(breached=True, then=1), default=0)),
+    )
+    next_due, breached = facts["next_due"], bool(facts["breached"])
+    if (order.next_due_at, order.sla_breached) != (next_due, breached):
+        ServiceOrder.objects.filter(pk=order.pk).update(next_due_at=next_due, sla_breached=breached)
+        order.next_due_at, order.sla_breached = next_due, breached
 
 
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
@@ -216,6 +233,7 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
                 note=clock.name,
             )
             _escalated(clock, EscalationLevel.NONE, EscalationLevel.BRANCH_MANAGER)
+            refresh_due(clock.order)
             marked += 1
     return marked
 

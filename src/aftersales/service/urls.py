@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.order_create, name="order_create"),
     path("new/lookup/", views.order_lookup, name="order_lookup"),
     path("mine/", views.my_orders, name="my_orders"),
+    path("time-limits/", views.sla_overview, name="sla_overview"),
     path("requests/", request_views.WebRequestListView.as_view(), name="web_request_list"),
     path("requests/<int:pk>/", request_views.web_request_detail, name="web_request_detail"),
     path("requests/<int:pk>/accept/", request_views.web_request_accept, name="web_request_accept"),

@@ -4,8 +4,10 @@ Thin views: find the order within reach, validate a form, call one service, rend
 redirect. The services check every rule and write the audit trail.
 """
 
+import datetime as dt
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -62,7 +64,8 @@ def _order_for(request, pk: int) -> ServiceOrder:
 
 
 class OrderListView(ReachListView):
-    """The work queue: orders in reach, open ones oldest first."""
+    """The work queue: orders in reach, the most urgent first — overdue, then due soonest
+    (a new unassigned order's dispatch limit is among them), then the rest oldest first."""
 
     model = ServiceOrder
     permission_required = "service.view_serviceorder"
@@ -71,11 +74,18 @@ class OrderListView(ReachListView):
     select_related = ORDER_RELATED
 
     def get_queryset(self):
-        return super().get_queryset().order_by("received_at", "pk")
+        return (
+            super()
+            .get_queryset()
+            .order_by(F("next_due_at").asc(nulls_last=True), "received_at", "pk")
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_add"] = self.request.user.has_perm("service.add_serviceorder")
+        now = timezone.now()
+        ctx["now"] = now
+        ctx["soon"] = now + dt.timedelta(hours=getattr(settings, "AFTERSALES_DUE_SOON_HOURS", 4))
         return ctx
 
 
@@ -303,7 +313,17 @@ def my_orders(request):
         .select_related("customer", "unit__product_model")
         .order_by(F("appointment_at").asc(nulls_last=True), "received_at", "pk")
     )
-    return render(request, "service/my_orders.html", {"orders": orders})
+    today = timezone.localdate()
+    orders = list(orders)
+    todays = [
+        o for o in orders if o.appointment_at and timezone.localdate(o.appointment_at) == today
+    ]
+    others = [o for o in orders if o not in todays]
+    return render(
+        request,
+        "service/my_orders.html",
+        {"orders": orders, "todays": todays, "others": others, "now": timezone.now()},
+    )
 
 
 # --- SVC-4: the voucher and the customer's signature ---------------------------------------
@@ -348,3 +368,57 @@ def order_signature(request, pk: int):
 def order_paper_voucher(request, pk: int):
     """SVC-4: the scan of the paper voucher the customer signed."""
     return _stored_file(_order_for(request, pk).paper_voucher)
+
+
+# --- SVC-6/7: the manager's overview of time limits -----------------------------------------
+
+
+@login_required
+def sla_overview(request):
+    """Open orders overdue, due soon and breached per handling unit, breaches per rule over
+    the last 30 days, and the overdue orders with their escalation level — in reach, four
+    queries whatever the number of orders."""
+    from django.db.models import Count, Max, Q
+
+    from aftersales.service.models import OPEN_STATUSES, OrderClock
+
+    _require_perm(request.user, "service.view_sla_overview")
+    now = timezone.now()
+    soon = now + dt.timedelta(hours=getattr(settings, "AFTERSALES_DUE_SOON_HOURS", 4))
+    in_reach = ServiceOrder.objects.visible_to(request.user)
+    open_orders = in_reach.filter(status__in=OPEN_STATUSES)
+    by_unit = list(
+        open_orders.values("org_unit__code", "org_unit__name")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(next_due_at__lt=now)),
+            due_soon=Count("pk", filter=Q(next_due_at__gte=now, next_due_at__lt=soon)),
+            breached=Count("pk", filter=Q(sla_breached=True)),
+        )
+        .order_by("-overdue", "-breached", "org_unit__code")
+    )
+    since = now - dt.timedelta(days=30)
+    by_rule = list(
+        OrderClock.objects.filter(order__in=in_reach, due_at__gte=since, due_at__lt=now)
+        .values("rule_id", "name")
+        .annotate(
+            due=Count("pk"),
+            breached=Count("pk", filter=Q(breached=True)),
+        )
+        .order_by("rule_id", "name")
+    )
+    for row in by_rule:
+        row["met_share"] = (
+            round(100 * (row["due"] - row["breached"]) / row["due"]) if row["due"] else None
+        )
+    overdue = (
+        open_orders.filter(next_due_at__lt=now)
+        .select_related("customer", "technician", "org_unit")
+        .annotate(level=Max("clocks__escalation_level"))
+        .order_by("next_due_at", "pk")[:50]
+    )
+    return render(
+        request,
+        "service/sla_overview.html",
+        {"by_unit": by_unit, "by_rule": by_rule, "overdue": overdue, "now": now, "since": since},
+    )

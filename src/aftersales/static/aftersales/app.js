@@ -72,3 +72,32 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// Check-in position (SVC-3): <form data-geolocate> with hidden latitude / longitude inputs.
+// The phone is asked only when the button is pressed; without an answer within a few
+// seconds (refused, no GPS, plain http) the form is sent without a position.
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  if (!form.matches("form[data-geolocate]") || form.dataset.located) return;
+  if (!navigator.geolocation) return;
+  event.preventDefault();
+  const submitter = event.submitter;
+  let sent = false;
+  function send() {
+    if (sent) return;
+    sent = true;
+    form.dataset.located = "1";
+    form.requestSubmit(submitter || undefined);
+  }
+  // The permission prompt may stay unanswered: the timeout below does not run meanwhile.
+  window.setTimeout(send, 15000);
+  navigator.geolocation.getCurrentPosition(
+    function (position) {
+      form.querySelector('[name="latitude"]').value = position.coords.latitude.toFixed(6);
+      form.querySelector('[name="longitude"]').value = position.coords.longitude.toFixed(6);
+      send();
+    },
+    send,
+    { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 }
+  );
+});
