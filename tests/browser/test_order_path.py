@@ -1,9 +1,13 @@
-"""Browser test of a service order's whole path on a phone-sized screen (issue 3):
-the agent finds the customer as they type and records the call, dispatches it; the
-technician contacts, plans, starts and completes it with the customer's signature drawn
-on the screen (SVC-4); the voucher PDF opens."""
+"""Browser test of a service order's whole path (issue 3, "done when"): the customer's web
+form; the agent, at desktop size, accepts it from the intake queue and dispatches it; the
+technician, on a phone, contacts, plans an on-site visit with an appointment, ticks the
+pre-visit checklist, checks in, starts, and completes with the customer's signature drawn
+on the screen (SVC-4); the voucher PDF opens; the customer's status page shows the order."""
+
+import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import CHROMIUM, login
 
@@ -17,8 +21,11 @@ pytestmark = [
 def facts(demo_data):
     """Read before the browser starts (see test_smoke.units)."""
     from aftersales.accounts.models import User
+    from aftersales.fieldwork.models import SiteVisit
     from aftersales.products.models import Unit
 
+    # The demo technician is on site elsewhere; they left there before this visit.
+    SiteVisit.objects.filter(checked_out_at__isnull=True).update(checked_out_at=timezone.now())
     unit = Unit.objects.filter(owner__owner_unit__code="BR-HZ", owner__is_active=True).first()
     return {
         "customer_name": unit.owner.name,
@@ -85,16 +92,30 @@ def test_the_whole_path_from_the_web_form_to_the_signed_voucher(live_server, fac
     _submit(page, "[data-testid=form-dispatch] [data-testid=action-dispatch]")
 
     # the technician, on their phone
-    tech = page.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    tech = page.context.browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        geolocation={"latitude": 30.25, "longitude": 120.15},
+        permissions=["geolocation"],
+    )
     phone = tech.new_page()
     login(phone, base, "hz_jishi")
     phone.goto(order_url)
     _open_step(phone, "contact")
     _submit(phone, "[data-testid=form-contact] [data-testid=action-contact]")
+    # an on-site plan with the appointment agreed with the customer
     _open_step(phone, "plan")
-    phone.select_option("[data-testid=form-plan] select[name=mode]", "phone")
-    phone.fill("[data-testid=form-plan] textarea[name=diagnosis]", "参数设置不当")
+    phone.select_option("[data-testid=form-plan] select[name=mode]", "on_site")
+    phone.fill("[data-testid=form-plan] textarea[name=diagnosis]", "温度传感器故障")
+    tomorrow = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    phone.fill("[data-testid=form-plan] input[name=appointment_at]", tomorrow)
     _submit(phone, "[data-testid=form-plan] [data-testid=action-plan]")
+    # SVC-5: the pre-visit checklist ticked before leaving; SVC-3: check in on site
+    for box in phone.locator("[data-testid=checklist] input[type=checkbox]:not([disabled])").all():
+        box.check()
+    _submit(phone, "[data-testid=tick-checklist]")
+    _submit(phone, "[data-testid=check-in]")
+    assert phone.locator("[data-testid=visit]").count() == 1
     _submit(phone, "[data-testid=action-start]")
     _open_step(phone, "complete")
     phone.fill("[data-testid=form-complete] textarea[name=result]", "重设参数，试机正常")
