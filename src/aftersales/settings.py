@@ -249,6 +249,8 @@ AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS = float(
 )
 # The work queue marks open orders whose next time limit falls within these hours.
 AFTERSALES_DUE_SOON_HOURS = float(os.environ.get("AFTERSALES_DUE_SOON_HOURS", 4))
+# REQ-2: the largest photo or PDF attached to a service order, in MB.
+AFTERSALES_ATTACHMENT_MAX_MB = float(os.environ.get("AFTERSALES_ATTACHMENT_MAX_MB", 10))
 
 # --- sales leads (SVC-9) ---------------------------------------------------------------
 # The reporter's information fee (信息费) as a share of the sales commission: 0.05 = 5 %.
@@ -272,6 +274,13 @@ AFTERSALES_SMS_TOPICS = [
     t.strip()
     for t in os.environ.get("AFTERSALES_SMS_TOPICS", "sla.escalated").split(",")
     if t.strip()
+]
+# What the customer is told by SMS on their order's progress (comma-separated events of
+# dispatch, plan (an appointment), complete; empty: nothing).
+AFTERSALES_CUSTOMER_SMS_EVENTS = [
+    e.strip()
+    for e in os.environ.get("AFTERSALES_CUSTOMER_SMS_EVENTS", "dispatch,plan,complete").split(",")
+    if e.strip()
 ]
 # E-mail goes through Django's mail settings; these are the usual ones from the environment.
 # By default mail is written to the console: set EMAIL_BACKEND to Django's SMTP backend

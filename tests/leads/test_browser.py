@@ -31,9 +31,11 @@ def test_svc_9_lead_from_the_order_page_to_the_fee(live_server, hz_order, page, 
     login(page, base, "hz_jishi")
     page.goto(f"{base}/orders/{hz_order.pk}/")
     page.click("[data-testid=record-lead]")
+    page.wait_for_selector("#lead-form.collapse.show")
     page.fill("#id_lead_product_interest", "新楼要三台热泵机组")
     page.fill("#id_lead_note", "下周二上午看现场")
-    page.click("[data-testid=submit-lead]")
+    with page.expect_navigation():
+        page.click("[data-testid=submit-lead]")
     page.wait_for_url(f"{base}/orders/{hz_order.pk}/")
     lead_link = page.locator("[data-testid=order-lead] a").filter(has_text="SL-").last
     number = lead_link.inner_text()
@@ -43,11 +45,14 @@ def test_svc_9_lead_from_the_order_page_to_the_fee(live_server, hz_order, page, 
     page.context.clear_cookies()
     login(page, base, "hz_xiaoshou")
     page.goto(f"{base}/leads/")
-    page.click(f"text={number}")
+    with page.expect_navigation():
+        page.click(f"text={number}")
     page.click("[data-testid=open-contact]")
+    page.wait_for_selector("#action-contact.collapse.show")  # the collapse has stopped moving
     with page.expect_navigation():
         page.click("[data-testid=action-contact]")
     page.click("[data-testid=open-win]")
+    page.wait_for_selector("#action-win.collapse.show")
     page.fill("#id_win_commission", "1234.57")
     with page.expect_navigation():
         page.click("[data-testid=action-win]")

@@ -218,3 +218,20 @@ def test_org_3_reach_of_leads(lead, people):
     assert visible["company_manager"] and visible["technician"]  # the reporter
     assert not visible["outsider"] and not visible["keeper"] and not visible["agent"]
     assert not visible["service_centre"]
+
+
+def test_svc_9_sales_in_the_orders_unit_hear_of_a_new_lead(people, order):
+    """SVC-9: the people who work leads in the order's unit are notified; the reporter not."""
+    from aftersales.leads import services as lead_services
+    from aftersales.notifications.models import Notification
+
+    lead = lead_services.record_lead(
+        actor=people["technician"], order=order, product_interest="再买一台热水器"
+    )
+    told = set(
+        Notification.objects.filter(topic="lead.recorded").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert "hz_xiaoshou" in told and "hz_jishi" not in told
+    assert Notification.objects.filter(url=lead.get_absolute_url()).exists()

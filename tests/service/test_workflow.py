@@ -81,7 +81,12 @@ def test_every_cell_of_the_transitions_table(status, action, new_order, people, 
     if status in transition.sources:
         changed = _call(action, order, actor, second_tech, other)
         assert changed.status == (transition.target or status)
-        entry = AuditEntry.objects.for_object(order).first()
+        # (the customer's SMS, when the step sends one, is its own entry)
+        entry = (
+            AuditEntry.objects.for_object(order)
+            .exclude(action="service.order.customer_texted")
+            .first()
+        )
         assert entry.action == f"service.order.{action}" and entry.actor == actor
     else:
         with pytest.raises(ServiceError):
@@ -149,7 +154,10 @@ def test_the_whole_path_from_intake_to_closed(new_order, people):
     order = services.close_order(actor=agent, order=order)
     assert order.status == Status.CLOSED
     actions = list(
-        AuditEntry.objects.for_object(order).order_by("at", "pk").values_list("action", flat=True)
+        AuditEntry.objects.for_object(order)
+        .exclude(action="service.order.customer_texted")
+        .order_by("at", "pk")
+        .values_list("action", flat=True)
     )
     assert actions == [
         f"service.order.{a}"

@@ -126,6 +126,21 @@ class OrgUnit(TimeStampedModel):
 
 
 class UserQuerySet(models.QuerySet):
+    def with_permission(self, perm: str) -> "UserQuerySet":
+        """People holding the right through a role or directly (a superuser's implicit
+        rights do not count: they make nobody a technician or a recipient)."""
+        app_label, codename = perm.split(".", 1)
+        through_role = models.Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        )
+        direct = models.Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        # A subquery, not a join: one row per person, and annotations stay correct.
+        return self.filter(pk__in=User.objects.filter(through_role | direct).values("pk"))
+
     def visible_to(self, user) -> "UserQuerySet":
         from aftersales.accounts.reach import reach_of
 

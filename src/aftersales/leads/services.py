@@ -147,7 +147,31 @@ def record_lead(*, actor, order: ServiceOrder, product_interest: str, note: str 
         lead.full_clean()
         lead.save()
         record(lead, "leads.lead.recorded", actor=actor, note=order.number)
+        _tell_sales(lead)
     return lead
+
+
+def _tell_sales(lead: Lead) -> None:
+    """SVC-9: the people who work leads in the order's unit hear of the new one."""
+    from aftersales.accounts.models import User
+    from aftersales.notifications.models import Topic
+    from aftersales.notifications.services import notify
+
+    sales = User.objects.filter(is_active=True, org_unit_id=lead.org_unit_id).with_permission(
+        "leads.work_lead"
+    )
+    params = {
+        "lead": lead.number,
+        "customer": lead.customer.name,
+        "interest": lead.product_interest[:200],
+    }
+    notify(
+        sales.exclude(pk=lead.reporter_id),
+        topic=Topic.LEAD_RECORDED,
+        title=lambda: _("New sales lead %(lead)s: %(customer)s") % params,
+        body=lambda: _("%(customer)s wants: %(interest)s") % params,
+        url=lead.get_absolute_url(),
+    )
 
 
 # --- the transitions -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ class Topic(models.TextChoices):
     SLA_WARNING = "sla.warning", _("Deadline soon")
     SLA_ESCALATED = "sla.escalated", _("Deadline passed, escalated")
     ORDER_ASSIGNED = "order.assigned", _("Order assigned to you")
+    LEAD_RECORDED = "lead.recorded", _("New sales lead")
 
 
 class NotificationQuerySet(models.QuerySet):

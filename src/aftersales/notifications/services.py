@@ -146,3 +146,18 @@ def mark_all_read(*, actor) -> int:
     if not actor.is_authenticated:
         raise PermissionDenied(_("Sign in to read your notifications."))
     return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+
+
+def text_customer(phone: str, text: str) -> None:
+    """An SMS to a customer (who has no account, hence no inbox), sent after the caller's
+    transaction commits through the site's SMS backend; a failure is logged, never raised."""
+    if not phone:
+        return
+
+    def send():
+        try:
+            sms.get_backend().send(phone, text)
+        except Exception:
+            logger.exception("SMS to a customer failed")
+
+    transaction.on_commit(send)

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aftersales.accounts.models import OrgUnit, User
@@ -13,7 +14,14 @@ from aftersales.core.dataurl import decode_image_text
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service import services, workflow
-from aftersales.service.models import Channel, OrderType, PlanMode, ServiceKind, ServiceOrder
+from aftersales.service.models import (
+    Channel,
+    OrderAttachment,
+    OrderType,
+    PlanMode,
+    ServiceKind,
+    ServiceOrder,
+)
 
 
 class ServiceOrderSerializer(serializers.ModelSerializer):
@@ -325,3 +333,74 @@ def candidates(self, request, pk=None):
 
 
 ServiceOrderViewSet.candidates = candidates
+
+
+# --- REQ-2: photos and attachments ---------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text=_("Where the file is served (same reach check as the order).")
+    )
+
+    class Meta:
+        model = OrderAttachment
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "caption",
+            "uploaded_by",
+            "created_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        return reverse("service:order_attachment", args=[attachment.order_id, attachment.pk])
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("A PNG or JPEG photo or a PDF, judged by its content.")
+    )
+    caption = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+@extend_schema(methods=["GET"], responses={200: AttachmentSerializer(many=True)})
+@extend_schema(
+    methods=["POST"],
+    request={"multipart/form-data": AttachmentUploadSerializer},
+    responses={201: AttachmentSerializer},
+)
+@action(
+    detail=True,
+    methods=["get", "post"],
+    url_path="attachments",
+    # Reading the order needs view; the service checks who may add files.
+    permission_classes=[ViewPermission],
+    parser_classes=[MultiPartParser, FormParser],
+)
+def attachments(self, request, pk=None):
+    """REQ-2: the order's photos and files; POST adds one (multipart ``file`` and ``caption``)."""
+    order = self.get_object()
+    if request.method == "GET":
+        return Response(AttachmentSerializer(order.attachments.all(), many=True).data)
+    data = AttachmentUploadSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    upload = data.validated_data["file"]
+    added = services.add_attachment(
+        actor=request.user,
+        order=order,
+        # One byte past the limit is enough for the service to refuse an oversized file.
+        content=upload.read(services.attachment_max_bytes() + 1),
+        name=upload.name,
+        caption=data.validated_data.get("caption", ""),
+    )
+    return Response(AttachmentSerializer(added).data, status=201)
+
+
+ServiceOrderViewSet.attachments = attachments

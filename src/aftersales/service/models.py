@@ -510,3 +510,43 @@ class TechnicianProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class OrderAttachment(TimeStampedModel):
+    """REQ-2: a photo of the fault or a document (PNG, JPEG or PDF) kept with the order.
+
+    The stored file is named after the order (``<number>-<n>.<ext>``); the name the user's
+    file had is kept only as text.
+    """
+
+    order = models.ForeignKey(
+        ServiceOrder,
+        verbose_name=_("service order"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(_("original file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

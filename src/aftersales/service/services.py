@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.audit.services import record, snapshot
@@ -245,14 +246,7 @@ HQ_KINDS = [OrgUnit.Kind.HQ, OrgUnit.Kind.DEPARTMENT]
 
 def technicians():
     """Active people who may handle orders, through a role or a right of their own."""
-    holds = Q(
-        groups__permissions__codename="handle_serviceorder",
-        groups__permissions__content_type__app_label="service",
-    ) | Q(
-        user_permissions__codename="handle_serviceorder",
-        user_permissions__content_type__app_label="service",
-    )
-    return User.objects.filter(is_active=True, pk__in=User.objects.filter(holds).values("pk"))
+    return User.objects.filter(is_active=True).with_permission("service.handle_serviceorder")
 
 
 def technicians_for(order: ServiceOrder):
@@ -294,7 +288,44 @@ def dispatch_order(*, actor, order: ServiceOrder, technician) -> ServiceOrder:
             changes={"technician": technician, "dispatched_at": timezone.now()},
         )
         _tell_technician(changed)
+        _text_customer(changed, "dispatch")
     return changed
+
+
+# Issue 3 §10: what the customer hears by SMS (AFTERSALES_CUSTOMER_SMS_EVENTS), in the
+# site's language; each message is recorded in the order's history.
+CUSTOMER_MESSAGES = {
+    "dispatch": gettext_noop(
+        "[After-sales] Your service order %(order)s is with %(technician)s, who will call you."
+    ),
+    "plan": gettext_noop(
+        "[After-sales] Service order %(order)s: %(technician)s will visit you at %(time)s."
+    ),
+    "complete": gettext_noop(
+        "[After-sales] Service order %(order)s is completed. Thank you for your trust."
+    ),
+}
+
+
+def _text_customer(order: ServiceOrder, event: str) -> None:
+    from django.utils import translation
+
+    from aftersales.notifications.services import text_customer
+
+    if event not in getattr(settings, "AFTERSALES_CUSTOMER_SMS_EVENTS", ()):
+        return
+    if event == "plan" and not order.appointment_at:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(CUSTOMER_MESSAGES[event]) % {
+            "order": order.number,
+            "technician": technician_greeting(order.technician) or _("our technician"),
+            "time": timezone.localtime(order.appointment_at).strftime("%m-%d %H:%M")
+            if order.appointment_at
+            else "",
+        }
+    text_customer(order.contact_phone, text)
+    record(order, "service.order.customer_texted", actor=None, note=text)
 
 
 def _tell_technician(order: ServiceOrder) -> None:
@@ -518,7 +549,10 @@ def set_plan(
         "planned_at": now,
         "self_replace_consent_at": now if mode == PlanMode.SELF_REPLACE else None,
     }
-    return _transition(order, "plan", actor=actor, changes=changes)
+    with transaction.atomic():
+        planned = _transition(order, "plan", actor=actor, changes=changes)
+        _text_customer(planned, "plan")
+    return planned
 
 
 def start_work(*, actor, order: ServiceOrder) -> ServiceOrder:
@@ -561,7 +595,13 @@ def _checked_image(content: bytes | None, field: str, errors: dict) -> str | Non
         with Image.open(io.BytesIO(content)) as image:
             image.verify()
             kind = image.format
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,  # a tiny file claiming a gigantic picture
+        OSError,
+        ValueError,
+        SyntaxError,
+    ):
         kind = None
     if kind not in IMAGE_FORMATS:
         errors[field] = _("Upload a PNG or JPEG image.")
@@ -630,6 +670,7 @@ def complete_order(
                 content=completed.result,
                 reference=completed.number,
             )
+        _text_customer(completed, "complete")
     return completed
 
 
@@ -948,3 +989,111 @@ def web_request_status(number: str, phone: str) -> dict | None:
     if req.status == WebRequestStatus.ACCEPTED and req.order is not None:
         facts.update(_public_order_facts(req.order))
     return facts
+
+
+# --- REQ-2: photos and attachments -----------------------------------------------------------
+
+MAX_ATTACHMENTS = 20
+ATTACHMENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf"}
+
+
+def attachment_max_bytes() -> int:
+    return int(getattr(settings, "AFTERSALES_ATTACHMENT_MAX_MB", 10) * 1024 * 1024)
+
+
+def _attachment_ext(content: bytes) -> str | None:
+    """png, jpg or pdf judged by the content (never the name); None for anything else.
+
+    Images are checked like ``_checked_image`` does (Pillow opens and verifies them) but
+    against the attachment limit, not its 5 MB one; the caller checked the size.
+    """
+    if content.startswith(b"%PDF-"):
+        return "pdf"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
+        return None
+    return IMAGE_FORMATS.get(kind)
+
+
+def may_add_attachment(actor, order: ServiceOrder) -> bool:
+    """REQ-2: who may add a photo or file to an order in reach: its technician, intake
+    and dispatch."""
+    return actor.has_perm("service.view_serviceorder") and (
+        (order.technician_id is not None and order.technician_id == actor.pk)
+        or actor.has_perm("service.add_serviceorder")
+        or actor.has_perm("service.dispatch_serviceorder")
+    )
+
+
+def add_attachment(*, actor, order: ServiceOrder, content: bytes, name: str, caption: str = ""):
+    """REQ-2: keep a photo (PNG, JPEG) or a PDF with the order, judged by its content.
+
+    The stored file is named ``<order number>-<n>.<ext>``; the user's file name is kept as
+    text only. At most MAX_ATTACHMENTS per order, each at most AFTERSALES_ATTACHMENT_MAX_MB.
+    """
+    from aftersales.service.models import OrderAttachment
+
+    _require(actor, "service.view_serviceorder")
+    _require_reach(actor, order)
+    if not may_add_attachment(actor, order):
+        raise PermissionDenied(
+            _("Only the order's technician, intake or dispatch may add photos and files.")
+        )
+    original_name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    caption = (caption or "").strip()
+    errors: dict[str, str] = {}
+    ext = None
+    max_bytes = attachment_max_bytes()
+    if not content:
+        errors["file"] = _("The file is empty.")
+    elif len(content) > max_bytes:
+        errors["file"] = _("%(name)s is larger than %(mb)s MB.") % {
+            "name": original_name or _("The file"),
+            "mb": max_bytes // (1024 * 1024),
+        }
+    else:
+        ext = _attachment_ext(content)
+        if ext is None:
+            errors["file"] = _("%(name)s is not a PNG or JPEG image or a PDF.") % {
+                "name": original_name or _("The file")
+            }
+    if len(caption) > 200:
+        errors["caption"] = _("Keep the caption within 200 characters.")
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        # The lock serialises uploads to one order: the count and the file number hold.
+        locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        count = locked.attachments.count()
+        if count >= MAX_ATTACHMENTS:
+            raise ServiceError(
+                {
+                    "file": _("An order keeps at most %(n)s photos and files.")
+                    % {"n": MAX_ATTACHMENTS}
+                }
+            )
+        attachment = OrderAttachment(
+            order=locked,
+            original_name=original_name or f"{locked.number}.{ext}",
+            content_type=ATTACHMENT_TYPES[ext],
+            size=len(content),
+            caption=caption,
+            uploaded_by=actor,
+            created_by=actor,
+            updated_by=actor,
+        )
+        attachment.file.save(f"{locked.number}-{count + 1}.{ext}", ContentFile(content), save=False)
+        attachment.save()
+        record(
+            locked,
+            "service.order.attachment_added",
+            actor=actor,
+            after={},
+            note=attachment.original_name,
+        )
+    return attachment

@@ -307,27 +307,12 @@ def escalate(now: dt.datetime | None = None) -> int:
 
 
 # --- who is told (SVC-7) ------------------------------------------------------------
-def _with_permission(users, perm: str):
-    """Users holding the right through a role or directly (superusers' implicit rights
-    do not make them recipients)."""
-    app_label, codename = perm.split(".", 1)
-    through_role = Q(
-        groups__permissions__codename=codename,
-        groups__permissions__content_type__app_label=app_label,
-    )
-    direct = Q(
-        user_permissions__codename=codename,
-        user_permissions__content_type__app_label=app_label,
-    )
-    return users.filter(through_role | direct).distinct()
-
-
 def dispatchers(unit) -> list[User]:
     """The active people of this unit who dispatch its orders."""
     if unit is None:
         return []
     members = User.objects.filter(is_active=True, org_unit=unit)
-    return list(_with_permission(members, "service.dispatch_serviceorder").order_by("pk"))
+    return list(members.with_permission("service.dispatch_serviceorder").order_by("pk"))
 
 
 def owners(order: ServiceOrder) -> list[User]:

@@ -17,5 +17,11 @@ urlpatterns = [
     path("<int:pk>/voucher.pdf", views.order_voucher, name="order_voucher"),
     path("<int:pk>/signature/", views.order_signature, name="order_signature"),
     path("<int:pk>/paper-voucher/", views.order_paper_voucher, name="order_paper_voucher"),
+    path("<int:pk>/attachments/", views.order_attachments, name="order_attachments"),
+    path(
+        "<int:pk>/attachments/<int:attachment_id>/",
+        views.order_attachment,
+        name="order_attachment",
+    ),
     path("<int:pk>/<slug:action>/", views.order_action, name="order_action"),
 ]

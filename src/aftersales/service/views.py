@@ -232,8 +232,14 @@ def _action_form(action: str, order: ServiceOrder, data=None, files=None):
     return form_class(data, files, order=order, auto_id=f"id_{action}_%s")
 
 
-def _detail(request, order: ServiceOrder, failed: tuple[str, object] | None = None):
-    """The order page; ``failed`` is (action, bound form) of a refused action."""
+def _detail(
+    request,
+    order: ServiceOrder,
+    failed: tuple[str, object] | None = None,
+    attachment_errors: list[str] | None = None,
+):
+    """The order page; ``failed`` is (action, bound form) of a refused action,
+    ``attachment_errors`` the files an upload refused (REQ-2)."""
     available = workflow.actions_for(order, request.user)
     failed_action, failed_form = failed or (None, None)
     action_panels = []
@@ -270,7 +276,14 @@ def _detail(request, order: ServiceOrder, failed: tuple[str, object] | None = No
             "refused": refused,
             "clocks": order.clocks.order_by("started_at", "due_at"),
             "now": timezone.now(),
+            "attachments": order.attachments.all(),
+            "may_attach": services.may_add_attachment(request.user, order),
+            "attachment_errors": attachment_errors,
+            "attachment_accept": ",".join(sorted(set(services.ATTACHMENT_TYPES.values()))),
+            "attachment_max_mb": services.attachment_max_bytes() // (1024 * 1024),
+            "attachment_max_count": services.MAX_ATTACHMENTS,
         },
+        status=400 if attachment_errors else 200,
     )
 
 
@@ -422,3 +435,67 @@ def sla_overview(request):
         "service/sla_overview.html",
         {"by_unit": by_unit, "by_rule": by_rule, "overdue": overdue, "now": now, "since": since},
     )
+
+
+# --- REQ-2: photos and attachments ---------------------------------------------------------
+# Like the signature, attachments live outside the web root and are served only through
+# _order_for (403 outside reach).
+
+
+@login_required
+@require_POST
+def order_attachments(request, pk: int):
+    """REQ-2: add photos or PDF files to the order; each goes through the service, the
+    refused ones are listed on the order page and the accepted ones are kept."""
+    order = _order_for(request, pk)
+    if not services.may_add_attachment(request.user, order):
+        raise PermissionDenied(
+            _("Only the order's technician, intake or dispatch may add photos and files.")
+        )
+    files = request.FILES.getlist("files")
+    caption = request.POST.get("caption", "")
+    refused: list[str] = []
+    added = 0
+    if not files:
+        refused.append(_("Choose one or more photos or PDF files."))
+    max_bytes = services.attachment_max_bytes()
+    for upload in files:
+        try:
+            # One byte past the limit is enough for the service to refuse an oversized file.
+            content = upload.read(max_bytes + 1)
+            services.add_attachment(
+                actor=request.user, order=order, content=content, name=upload.name, caption=caption
+            )
+        except ServiceError as exc:
+            refused.extend(f"{upload.name}: {m}" for m in exc.messages)
+        else:
+            added += 1
+    if added:
+        messages.success(
+            request,
+            _("%(count)s file(s) added to order %(number)s.")
+            % {"count": added, "number": order.number},
+        )
+    if refused:
+        return _detail(request, order, attachment_errors=refused)
+    return redirect(f"{order.get_absolute_url()}#attachments")
+
+
+@login_required
+@never_cache
+def order_attachment(request, pk: int, attachment_id: int):
+    """REQ-2: one photo or file of the order, inline, with the type the service judged from
+    its content; nosniff so the browser never guesses another."""
+    order = _order_for(request, pk)
+    attachment = get_object_or_404(order.attachments, pk=attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
