@@ -8,6 +8,7 @@ from PIL import Image
 
 from aftersales.audit.models import AuditEntry
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.images import MAX_IMAGE_BYTES
 from aftersales.products.models import UnitServiceRecord
 from aftersales.service import services
 from aftersales.service.models import ServiceOrder, Status
@@ -117,7 +118,7 @@ def test_svc_4_a_signature_needs_the_signers_name(new_order, people):
 
 def test_svc_4_an_oversized_voucher_is_refused(new_order, people):
     order = in_progress(new_order(), people)
-    huge = jpeg_scan() + b"\x00" * (services.MAX_IMAGE_BYTES + 1)
+    huge = jpeg_scan() + b"\x00" * (MAX_IMAGE_BYTES + 1)
     with pytest.raises(ServiceError) as exc:
         services.complete_order(
             actor=people["technician"], order=order, result="已修好", paper_voucher=huge

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.images import checked_image
 from aftersales.core.numbering import next_number
 from aftersales.fieldwork.models import (
     FIELD_PLAN_MODES,
@@ -301,13 +302,6 @@ def check_out(*, actor, order: ServiceOrder, note: str = "") -> SiteVisit:
 # --- SVC-3: the take-back hand-over and the return ---------------------------------------
 
 
-def _checked_image(content: bytes | None, field: str, errors: dict) -> str | None:
-    # The service app's check: PNG or JPEG judged by content, at most 5 MB.
-    from aftersales.service.services import _checked_image as checked
-
-    return checked(content, field, errors)
-
-
 def _text_errors(values: dict[str, str], errors: dict) -> None:
     for field, value in values.items():
         limit = TEXT_LIMITS[field]
@@ -358,8 +352,8 @@ def record_take_back(
         errors["promised_return_on"] = _("Promise the customer a date when it comes back.")
     elif promised_return_on < timezone.localdate():
         errors["promised_return_on"] = _("The promised date cannot be in the past.")
-    tech_ext = _checked_image(technician_signature, "technician_signature", errors)
-    customer_ext = _checked_image(customer_signature, "customer_signature", errors)
+    tech_ext = checked_image(technician_signature, "technician_signature", errors)
+    customer_ext = checked_image(customer_signature, "customer_signature", errors)
     if not technician_signature and "technician_signature" not in errors:
         errors["technician_signature"] = _("The technician signs the hand-over.")
     if not customer_signature and "customer_signature" not in errors:
@@ -433,7 +427,7 @@ def record_return(
     note = (note or "").strip()
     errors: dict[str, str] = {}
     _text_errors({"note": note}, errors)
-    ext = _checked_image(customer_signature, "customer_signature", errors)
+    ext = checked_image(customer_signature, "customer_signature", errors)
     if not customer_signature and "customer_signature" not in errors:
         errors["customer_signature"] = _("The customer signs for what comes back.")
     signer = _signer(signer_name, "signer_name", errors)

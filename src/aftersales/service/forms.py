@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import User
 from aftersales.core.dataurl import decode_image_text
 from aftersales.core.forms import StyledForm
+from aftersales.core.images import MAX_IMAGE_BYTES
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service.models import Channel, OrderType, PlanMode, ServiceOrder
-from aftersales.service.services import MAX_IMAGE_BYTES, dispatch_candidates, technicians_for
+from aftersales.service.services import dispatch_candidates, technicians_for
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

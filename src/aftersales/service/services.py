@@ -7,7 +7,6 @@ Each runs in one transaction, checks the right and the rules, writes the audit r
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_noop
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.images import checked_image, image_extension
 from aftersales.core.numbering import next_number
 from aftersales.core.validators import normalize_phone
 from aftersales.customers.models import Customer
@@ -578,37 +578,6 @@ def resume_work(*, actor, order: ServiceOrder) -> ServiceOrder:
     return _transition(order, "resume", actor=actor, changes={"waiting_reason": ""})
 
 
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
-
-
-def _checked_image(content: bytes | None, field: str, errors: dict) -> str | None:
-    """The file extension of a PNG or JPEG image, judged by its content, not its name."""
-    if not content:
-        return None
-    if len(content) > MAX_IMAGE_BYTES:
-        errors[field] = _("The image is larger than 5 MB.")
-        return None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-            kind = image.format
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,  # a tiny file claiming a gigantic picture
-        OSError,
-        ValueError,
-        SyntaxError,
-    ):
-        kind = None
-    if kind not in IMAGE_FORMATS:
-        errors[field] = _("Upload a PNG or JPEG image.")
-        return None
-    return IMAGE_FORMATS[kind]
-
-
 def complete_order(
     *,
     actor,
@@ -628,8 +597,8 @@ def complete_order(
     errors: dict[str, str] = {}
     if not (result or "").strip():
         errors["result"] = _("Write what was done.")
-    signature_ext = _checked_image(signature, "signature", errors)
-    voucher_ext = _checked_image(paper_voucher, "paper_voucher", errors)
+    signature_ext = checked_image(signature, "signature", errors)
+    voucher_ext = checked_image(paper_voucher, "paper_voucher", errors)
     if signature and not (signer_name or "").strip():
         errors["signer_name"] = _("Write the name of the person who signed.")
     if not signature and not paper_voucher and not errors:
@@ -1003,21 +972,10 @@ def attachment_max_bytes() -> int:
 
 def _attachment_ext(content: bytes) -> str | None:
     """png, jpg or pdf judged by the content (never the name); None for anything else.
-
-    Images are checked like ``_checked_image`` does (Pillow opens and verifies them) but
-    against the attachment limit, not its 5 MB one; the caller checked the size.
-    """
+    The caller checked the size against the attachment limit."""
     if content.startswith(b"%PDF-"):
         return "pdf"
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
-        return None
-    return IMAGE_FORMATS.get(kind)
+    return image_extension(content)
 
 
 def may_add_attachment(actor, order: ServiceOrder) -> bool:
