@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "aftersales.service.models.Status",
         "WebRequestStatusEnum": "aftersales.service.models.WebRequestStatus",
         "LeadStatusEnum": "aftersales.leads.models.LeadStatus",
+        "ReferralKindEnum": "aftersales.service.models.ReferralKind",
+        "ReplyChannelEnum": "aftersales.service.models.ReplyChannel",
     },
 }
 
@@ -243,7 +245,8 @@ AFTERSALES_PUBLIC_BASE_URL = os.environ.get("AFTERSALES_PUBLIC_BASE_URL", "").rs
 # Shown on the public pages when set.
 AFTERSALES_SERVICE_HOTLINE = os.environ.get("AFTERSALES_SERVICE_HOTLINE", "")
 # REQ-4: web requests are collected twice per working day, so none waits unseen longer
-# than half a working day; older ones are flagged in the intake queue.
+# than half a working day; older ones are flagged in the intake queue. Counted in WORKING
+# hours of the default business calendar (nights, weekends and holidays do not count).
 AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS = float(
     os.environ.get("AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS", 4)
 )
@@ -273,6 +276,16 @@ AFTERSALES_SMS_BACKEND = os.environ.get(
 AFTERSALES_SMS_TOPICS = [
     t.strip()
     for t in os.environ.get("AFTERSALES_SMS_TOPICS", "sla.escalated").split(",")
+    if t.strip()
+]
+# WeChat: a class with send(recipient_id, text); the default only writes the message to the log.
+AFTERSALES_WECHAT_BACKEND = os.environ.get(
+    "AFTERSALES_WECHAT_BACKEND", "aftersales.notifications.wechat.LogBackend"
+)
+# The notification topics that also go out by WeChat to people with a WeChat ID (comma-separated).
+AFTERSALES_WECHAT_TOPICS = [
+    t.strip()
+    for t in os.environ.get("AFTERSALES_WECHAT_TOPICS", "sla.escalated,order.assigned").split(",")
     if t.strip()
 ]
 # What the customer is told by SMS on their order's progress (comma-separated events of

@@ -77,6 +77,22 @@ def backdate(req: WebRequest, hours: float) -> WebRequest:
     return req
 
 
+def shanghai(y, m, d, hh=0, mm=0) -> datetime.datetime:
+    return datetime.datetime(y, m, d, hh, mm, tzinfo=timezone.get_default_timezone())
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock(moment) freezes ``timezone.now()`` there: REQ-4 counts working hours, so the
+    time of day and the day of the week matter."""
+
+    def set_to(moment: datetime.datetime) -> datetime.datetime:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return set_to
+
+
 # The public form (REQ-1) ---------------------------------------------------------------
 
 
@@ -310,7 +326,11 @@ def test_req_1_status_page_prefills_the_number_from_the_thank_you_link(visitor):
 # The intake queue (REQ-4) ----------------------------------------------------------------
 
 
-def test_req_4_the_queue_shows_new_requests_oldest_first_with_age_and_overdue(client_for, people):
+def test_req_4_the_queue_shows_new_requests_oldest_first_with_age_and_overdue(
+    client_for, people, clock
+):
+    # given it is Wednesday 16:00 (all the waits below are working time)
+    clock(shanghai(2026, 3, 18, 16))
     # given a request sent 40 minutes ago and one sent 6 h 20 min ago, and one already handled
     recent = backdate(web_request(name="新请求"), 40 / 60)
     old = backdate(web_request(name="老请求", phone="13900001111"), 6 + 20 / 60)
@@ -336,10 +356,116 @@ def test_req_4_the_queue_shows_new_requests_oldest_first_with_age_and_overdue(cl
 
 
 @override_settings(AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS=1)
-def test_req_4_the_overdue_bound_is_a_setting(client_for, people):
+def test_req_4_the_overdue_bound_is_a_setting(client_for, people, clock):
+    clock(shanghai(2026, 3, 18, 16))  # Wednesday: 1.5 h back is working time
     backdate(web_request(), 1.5)
     resp = client_for(people["agent"]).get("/orders/requests/")
     assert resp.context["overdue_count"] == 1
+
+
+def _queue(client_for, user, moment, clock) -> tuple[dict, list]:
+    """The intake queue as ``user`` sees it at ``moment`` (logged in then): context, rows."""
+    clock(moment)
+    resp = client_for(user).get("/orders/requests/")
+    assert resp.status_code == 200
+    return resp.context, list(resp.context["page_obj"])
+
+
+def test_req_4_a_request_sent_on_friday_night_is_overdue_by_monday_noon_not_saturday(
+    client_for, people, clock
+):
+    """REQ-4: the bound (4 h, half a working day) counts working hours, not nights or
+    weekends: a request sent Friday 22:00 is not overdue Saturday 10:00, but is on
+    Monday at 12:30 (08:30 opening + 4 working hours)."""
+    # given a request sent on Friday 2026-03-13 at 22:00
+    clock(shanghai(2026, 3, 13, 22))
+    req = web_request()
+    agent = people["agent"]
+    # when the agent looks on Saturday morning, then it waits but is not overdue
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 3, 14, 10), clock)
+    assert [r.pk for r in rows] == [req.pk]
+    assert rows[0].age_text == "12 h 0 min" and not rows[0].overdue
+    assert ctx["waiting_count"] == 1 and ctx["overdue_count"] == 0
+    # nor on Monday at 12:29 (3 h 59 min of working time)
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 3, 16, 12, 29), clock)
+    assert not rows[0].overdue and ctx["overdue_count"] == 0
+    # but on Monday at 12:30 it is
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 3, 16, 12, 30), clock)
+    assert rows[0].overdue and ctx["overdue_count"] == 1
+    resp = client_for(agent).get(f"/orders/requests/{req.pk}/")
+    assert resp.context["web_request"].overdue
+    assert 'data-testid="overdue"' in resp.content.decode()
+
+
+def test_req_4_a_request_sent_during_working_hours_is_overdue_after_four_working_hours(
+    client_for, people, clock
+):
+    """REQ-4: a request sent Wednesday 10:00 is overdue once more than 4 working hours
+    have passed (after 14:00); one sent at 16:00 is overdue the next day after 11:00
+    (1.5 h on Wednesday + 2.5 h on Thursday)."""
+    agent = people["agent"]
+    clock(shanghai(2026, 3, 18, 10))
+    morning = web_request()
+    clock(shanghai(2026, 3, 18, 16))
+    afternoon = web_request(phone="13900001111")
+    # at 14:00 exactly the morning one has waited 4 working hours, not more
+    clock(shanghai(2026, 3, 18, 14))
+    resp = client_for(agent).get(f"/orders/requests/{morning.pk}/")
+    assert not resp.context["web_request"].overdue
+    clock(shanghai(2026, 3, 18, 14, 1))
+    resp = client_for(agent).get(f"/orders/requests/{morning.pk}/")
+    assert resp.context["web_request"].overdue
+    # the afternoon one: not overdue overnight nor at Thursday 11:00, overdue at 11:01
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 3, 19, 8), clock)
+    assert [r.overdue for r in rows] == [True, False] and ctx["overdue_count"] == 1
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 3, 19, 11), clock)
+    assert [r.overdue for r in rows] == [True, False] and ctx["overdue_count"] == 1
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 3, 19, 11, 1), clock)
+    assert [r.pk for r in rows] == [morning.pk, afternoon.pk]
+    assert [r.overdue for r in rows] == [True, True] and ctx["overdue_count"] == 2
+
+
+def test_req_4_holidays_do_not_count_towards_the_bound(client_for, people, clock):
+    """REQ-4: a request sent Wed 2026-09-30 16:00, before the National Day holiday
+    (10-01..10-07), is not overdue during the holiday; it is on Thu 10-08 after 11:00."""
+    clock(shanghai(2026, 9, 30, 16))
+    web_request()
+    agent = people["agent"]
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 10, 5, 12), clock)
+    assert not rows[0].overdue and ctx["overdue_count"] == 0
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 10, 8, 11), clock)
+    assert not rows[0].overdue and ctx["overdue_count"] == 0
+    ctx, rows = _queue(client_for, agent, shanghai(2026, 10, 8, 11, 1), clock)
+    assert rows[0].overdue and ctx["overdue_count"] == 1
+
+
+def test_req_4_the_overdue_count_matches_the_flags(client_for, people, clock):
+    """REQ-4: the count on the page and the rows' flags use the same cutoff, also for
+    requests sent exactly at it; handled requests are never overdue."""
+    sent = [
+        shanghai(2026, 3, 12, 9),  # Thursday: overdue
+        shanghai(2026, 3, 13, 17, 29),  # Friday, one minute before closing: overdue
+        shanghai(2026, 3, 13, 22),  # Friday night: 4 h exactly at Monday 12:30, overdue
+        shanghai(2026, 3, 16, 8, 30),  # Monday's opening, exactly the cutoff: not overdue
+        shanghai(2026, 3, 16, 11),  # Monday morning: not overdue
+    ]
+    requests = []
+    for number, moment in enumerate(sent):
+        clock(moment)
+        requests.append(web_request(phone=f"1390000{number:04d}"))
+    services.reject_web_request(actor=people["agent"], request_obj=requests[0], reason="重复")
+    # when the agent opens the queue on Monday at 12:30
+    ctx, rows = _queue(client_for, people["agent"], shanghai(2026, 3, 16, 12, 30), clock)
+    # then the flags and the count agree
+    assert [r.pk for r in rows] == [r.pk for r in requests[1:]]
+    assert [r.overdue for r in rows] == [True, True, False, False]
+    assert ctx["waiting_count"] == 4
+    assert ctx["overdue_count"] == sum(r.overdue for r in rows) == 2
+    # and the page says the bound is in working hours
+    clock(shanghai(2026, 3, 16, 12, 30))
+    html = client_for(people["agent"]).get("/orders/requests/").content.decode()
+    assert html.count('data-testid="overdue"') == 2
+    assert "longer than 4 working hours" in html
 
 
 def test_req_4_the_menu_shows_web_requests_to_intake_staff_only(client_for, people):
@@ -477,7 +603,11 @@ def test_req_4_a_branch_manager_may_take_requests(client_for, people):
 # API ------------------------------------------------------------------------------------------
 
 
-def test_req_4_api_lists_the_queue_and_accepts_and_rejects(api_for, people, hz_customer, hz_unit):
+def test_req_4_api_lists_the_queue_and_accepts_and_rejects(
+    api_for, people, hz_customer, hz_unit, clock
+):
+    """REQ-4: the API's overdue flag counts working hours, as the page does."""
+    clock(shanghai(2026, 3, 18, 17))  # Wednesday 17:00: 6 h back is 11:00, working time
     api = api_for(people["agent"])
     old = backdate(web_request(), 6)
     other = web_request(phone="13900001111")

@@ -45,6 +45,6 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (
             _("Organisation"),
-            {"fields": ("display_name", "org_unit", "region", "phone", "language")},
+            {"fields": ("display_name", "org_unit", "region", "phone", "wechat_id", "language")},
         ),
     )

@@ -175,6 +175,15 @@ class User(AbstractUser):
         related_name="members",
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    wechat_id = models.CharField(
+        _("WeChat ID"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Where notifications are sent by WeChat (e.g. the WeChat Work user ID); empty: no "
+            "WeChat messages."
+        ),
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )

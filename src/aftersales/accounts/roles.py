@@ -25,11 +25,13 @@ VIEW_BASICS = [
 # Intake and dispatch (customer service, branch managers).
 RUN_ORDERS = [
     "service.add_serviceorder",
+    # REQ-6: a question not answerable at once is referred to the person responsible.
+    "service.add_referral",
     "service.dispatch_serviceorder",
     "service.close_serviceorder",
     "service.view_sla_overview",
 ]
-HANDLE_ORDERS = ["service.handle_serviceorder"]
+HANDLE_ORDERS = ["service.handle_serviceorder", "service.add_referral"]
 # SVC-9: technicians record sales leads; sales works those in reach; finance pays the fee.
 RECORD_LEADS = ["leads.add_lead"]
 WORK_LEADS = ["leads.view_lead", "leads.work_lead"]

@@ -15,6 +15,7 @@ API_MODULES = [
     "aftersales.products.api",
     "aftersales.service.api",
     "aftersales.service.request_api",
+    "aftersales.service.referral_api",
     "aftersales.fieldwork.api",
     "aftersales.notifications.api",
     "aftersales.leads.api",

@@ -324,6 +324,43 @@ def add_working_hours(start: dt.datetime, hours, cal: BusinessCalendarData) -> d
     raise ValueError("the calendar has no working hours to count")
 
 
+def subtract_working_hours(end: dt.datetime, hours, cal: BusinessCalendarData) -> dt.datetime:
+    """The inverse of :func:`add_working_hours`: count ``hours`` of working time back from end.
+
+    Returns the latest instant ``start`` with ``working_time_between(start, end) == hours``
+    (e.g. "how far back does 4 working hours before now reach", REQ-4).
+
+    The clock runs backwards from ``end``, or — when end is outside working hours
+    (at night, on a weekend or holiday, before opening) — from the previous closing
+    time. A limit used up exactly at opening time ends at that opening time, not at
+    the previous closing: the result is always in [opening, closing) of a working day.
+
+    So ``add_working_hours(subtract_working_hours(end, h, cal), h, cal) == end``
+    whenever end is inside working time (after opening, up to and including closing);
+    for an end outside working hours the round trip lands on the last working instant
+    before end (the previous closing time).
+    """
+    _require_aware(end, "end")
+    remaining = _hours_delta(hours)
+    local = end.astimezone(local_tz())
+    day = local.date()
+    idle_days = 0
+    while idle_days <= MAX_SEARCH_DAYS:
+        hours_today = cal.hours_on(day)
+        idle_days += 1
+        if hours_today is not None:
+            opens, closes = _at(day, hours_today[0]), _at(day, hours_today[1])
+            finish = min(closes, local)
+            if opens < finish:
+                idle_days = 0
+                available = finish - opens
+                if remaining <= available:
+                    return finish - remaining
+                remaining -= available
+        day -= dt.timedelta(days=1)
+    raise ValueError("the calendar has no working hours to count")
+
+
 def working_time_between(
     start: dt.datetime, end: dt.datetime, cal: BusinessCalendarData
 ) -> dt.timedelta:

@@ -23,6 +23,9 @@ MENU: list[MenuEntry] = [
     ),
     MenuEntry(_("Web requests"), "service:web_request_list", "inbox", "service.add_serviceorder"),
     MenuEntry(_("Time limits"), "service:sla_overview", "alarm", "service.view_sla_overview"),
+    MenuEntry(
+        _("Questions"), "service:referral_list", "question-circle", "service.view_serviceorder"
+    ),
     MenuEntry(_("Sales leads"), "leads:lead_list", "lightbulb", "leads.view_lead"),
     MenuEntry(_("My information fees"), "leads:my_fees", "cash-coin", "leads.add_lead"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),

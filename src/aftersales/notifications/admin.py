@@ -15,6 +15,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "read_at",
         "emailed_at",
         "sms_sent_at",
+        "wechat_sent_at",
     ]
     list_filter = ["topic"]
     search_fields = ["title", "recipient__username", "recipient__display_name"]

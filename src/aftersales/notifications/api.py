@@ -26,6 +26,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "read_at",
             "emailed_at",
             "sms_sent_at",
+            "wechat_sent_at",
         ]
         read_only_fields = fields
 

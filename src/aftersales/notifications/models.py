@@ -1,4 +1,5 @@
-"""A message to one person: shown in their inbox, also sent by e-mail and SMS when set up."""
+"""A message to one person: shown in their inbox, also sent by e-mail, SMS and WeChat when
+set up."""
 
 from django.conf import settings
 from django.db import models
@@ -6,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.TextChoices):
-    """What a notification is about; SMS goes only to the topics the site lists."""
+    """What a notification is about; SMS and WeChat go only to the topics the site lists."""
 
     SLA_WARNING = "sla.warning", _("Deadline soon")
     SLA_ESCALATED = "sla.escalated", _("Deadline passed, escalated")
     ORDER_ASSIGNED = "order.assigned", _("Order assigned to you")
     LEAD_RECORDED = "lead.recorded", _("New sales lead")
+    QUESTION_REFERRED = "question.referred", _("Question referred to you")
+    QUESTION_ANSWERED = "question.answered", _("Your referred question was answered")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -46,6 +49,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
+    wechat_sent_at = models.DateTimeField(_("WeChat sent at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
 """Notify people and mark notifications read; the one door for writes of this app.
 
-``notify`` writes the inbox rows in the caller's transaction and delivers e-mail and SMS
-after it commits. A failed delivery is logged and never breaks the caller.
+``notify`` writes the inbox rows in the caller's transaction and delivers e-mail, SMS and
+WeChat after it commits. A failed delivery is logged and never breaks the caller.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aftersales.notifications import sms
+from aftersales.notifications import sms, wechat
 from aftersales.notifications.models import Notification, Topic
 
 logger = logging.getLogger("aftersales.notifications")
 
 # Escalations are urgent enough for a text message; warnings wait in the inbox and mail.
 DEFAULT_SMS_TOPICS = (Topic.SLA_ESCALATED,)
+# WeChat reaches people at no cost per message: escalations and new assignments.
+DEFAULT_WECHAT_TOPICS = (Topic.SLA_ESCALATED, Topic.ORDER_ASSIGNED)
 
 Text = str | Callable[[], str]
 
@@ -38,7 +40,7 @@ def _in_language(user, value: Text) -> str:
 def notify(
     recipients: Iterable, *, topic: str, title: Text, body: Text = "", url: str = ""
 ) -> list[Notification]:
-    """One notification per distinct active recipient; e-mail and SMS after commit.
+    """One notification per distinct active recipient; e-mail, SMS and WeChat after commit.
 
     ``title`` and ``body`` may be lazy strings (or callables) so that each person reads
     them in their own language.
@@ -76,14 +78,29 @@ def _sms_topics() -> set[str]:
     return set(getattr(settings, "AFTERSALES_SMS_TOPICS", DEFAULT_SMS_TOPICS))
 
 
+def _wechat_topics() -> set[str]:
+    return set(getattr(settings, "AFTERSALES_WECHAT_TOPICS", DEFAULT_WECHAT_TOPICS))
+
+
+def _backend(loaded: dict, channel: str, load: Callable[[], object]):
+    """The channel's backend, loaded once per delivery; False when it cannot be (logged)."""
+    if channel not in loaded:
+        try:
+            loaded[channel] = load()
+        except Exception:
+            logger.exception("%s backend cannot be loaded", channel)
+            loaded[channel] = False
+    return loaded[channel]
+
+
 def deliver(notification_ids: list[int]) -> None:
-    """Send the e-mail and SMS of these notifications, each channel at most once.
+    """Send the e-mail, SMS and WeChat of these notifications, each channel at most once.
 
     Each channel is claimed with a conditional update before sending, so two workers never
     both send; a failed send releases the claim and is logged.
     """
-    sms_topics = _sms_topics()
-    backend = None
+    sms_topics, wechat_topics = _sms_topics(), _wechat_topics()
+    backends: dict = {}
     for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
         "recipient"
     ):
@@ -91,14 +108,17 @@ def deliver(notification_ids: list[int]) -> None:
         if user.email and notification.emailed_at is None:
             _send(notification, "emailed_at", partial(_email, notification))
         if user.phone and notification.topic in sms_topics and notification.sms_sent_at is None:
-            if backend is None:
-                try:
-                    backend = sms.get_backend()
-                except Exception:
-                    logger.exception("SMS backend cannot be loaded")
-                    backend = False
+            backend = _backend(backends, "SMS", sms.get_backend)
             if backend:
                 _send(notification, "sms_sent_at", partial(_sms, backend, notification))
+        if (
+            user.wechat_id
+            and notification.topic in wechat_topics
+            and notification.wechat_sent_at is None
+        ):
+            backend = _backend(backends, "WeChat", wechat.get_backend)
+            if backend:
+                _send(notification, "wechat_sent_at", partial(_wechat, backend, notification))
 
 
 def _send(notification: Notification, field: str, send: Callable[[], None]) -> None:
@@ -122,11 +142,20 @@ def _email(notification: Notification) -> None:
     send_mail(notification.title, body, None, [user.email])
 
 
-def _sms(backend, notification: Notification) -> None:
+def _short_text(notification: Notification) -> str:
+    """The title, and the link when the site has a public address (SMS and WeChat)."""
     text = notification.title
     if notification.url and getattr(settings, "AFTERSALES_PUBLIC_BASE_URL", ""):
         text = f"{text} {_absolute(notification.url)}"
-    backend.send(notification.recipient.phone, text)
+    return text
+
+
+def _sms(backend, notification: Notification) -> None:
+    backend.send(notification.recipient.phone, _short_text(notification))
+
+
+def _wechat(backend, notification: Notification) -> None:
+    backend.send(notification.recipient.wechat_id, _short_text(notification))
 
 
 def mark_read(*, actor, notification: Notification) -> Notification:

@@ -6,8 +6,7 @@ A backend is a class with ``send(phone, text)``; it raises on failure. A real ga
 
 import logging
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from aftersales.notifications.backends import load_backend
 
 logger = logging.getLogger("aftersales.notifications.sms")
 
@@ -36,5 +35,4 @@ class MemoryBackend(BaseBackend):
 
 
 def get_backend() -> BaseBackend:
-    path = getattr(settings, "AFTERSALES_SMS_BACKEND", "") or DEFAULT_BACKEND
-    return import_string(path)()
+    return load_backend("AFTERSALES_SMS_BACKEND", DEFAULT_BACKEND)

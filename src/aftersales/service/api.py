@@ -44,6 +44,7 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
             "contact_phone",
             "address",
             "description",
+            "quality_problem",
             "received_at",
             "received_by",
             "forwarded_by",
@@ -87,6 +88,11 @@ class IntakeSerializer(serializers.Serializer):
     order_type = serializers.ChoiceField(choices=OrderType.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     description = serializers.CharField(max_length=5000)
+    quality_problem = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("REQ-7: a repair of a fault of the product itself (on site the next day)."),
+    )
     received_at = serializers.DateTimeField(
         required=False,
         help_text=_("When the customer reached us (default: now); the clocks start from it."),

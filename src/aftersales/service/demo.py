@@ -64,6 +64,8 @@ def load(ctx: dict) -> None:
             channel=channel,
             description=text,
             received_at=now - dt.timedelta(hours=3 + 9 * i),
+            # REQ-7: a compressor that will not start is the product's own fault.
+            quality_problem="压缩机" in text,
         )
         code = order.org_unit.code
         tech = technicians.get(code) or technicians["BR-HZ"]
@@ -76,6 +78,7 @@ def load(ctx: dict) -> None:
     _web_requests(ctx, customers, units_by_owner, agent=agent, now=now)
     _skills(ctx, technicians)
     _duplicate_and_escalation(orders, agent=agent, managers=managers)
+    _questions(orders, agent=agent, engineer=people["jishu"])
     # SVC-7: one sweep, as the worker would run it, so the overdue demo orders carry their
     # warnings, breaches, escalations and the notifications in the inbox.
     from aftersales.service import sla
@@ -115,6 +118,31 @@ def _duplicate_and_escalation(orders, *, agent, managers) -> None:
         services.escalate_order(
             actor=managers["BR-NJ"], order=nanjing, reason="南京分公司暂无空闲技术员，请总部派单"
         )
+
+
+def _questions(orders, *, agent, engineer) -> None:
+    """REQ-6, SVC-7: the agent could not answer two callers at once and referred the
+    questions to the technical dept — one answered in time, one still waiting."""
+    answered = services.refer_question(
+        actor=agent,
+        order=orders[0],
+        question="客户问 E3 故障码是什么意思，能否自行复位？",
+        referred_to=engineer,
+        kind="technical",
+    )
+    services.answer_question(
+        actor=engineer,
+        referral=answered,
+        answer="E3 为水温传感器故障，不能自行复位，请等待技术员上门更换传感器。",
+        reply_channel="phone",
+    )
+    services.refer_question(
+        actor=agent,
+        order=orders[4],
+        question="客户问壁挂炉冬季长期不用时，防冻模式是否需要一直通电？",
+        referred_to=engineer,
+        kind="technical",
+    )
 
 
 def _walk(order, steps, *, agent, tech, now) -> None:

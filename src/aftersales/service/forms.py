@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
@@ -10,8 +11,22 @@ from aftersales.core.forms import StyledForm
 from aftersales.core.images import MAX_IMAGE_BYTES
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
-from aftersales.service.models import Channel, OrderType, PlanMode, ServiceOrder
-from aftersales.service.services import dispatch_candidates, technicians_for
+from aftersales.service.models import (
+    Channel,
+    OrderType,
+    PlanMode,
+    ReferralKind,
+    ReplyChannel,
+    ServiceOrder,
+)
+from aftersales.service.services import (
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENTS,
+    attachment_max_bytes,
+    dispatch_candidates,
+    referral_candidates,
+    technicians_for,
+)
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -40,6 +55,36 @@ class TechnicianChoiceField(forms.ModelChoiceField):
         return f"{obj} · {obj.org_unit}" if obj.org_unit_id else str(obj)
 
 
+class MultipleFileInput(forms.FileInput):
+    """A file input that takes several files (Django's "Uploading multiple files")."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files; ``clean`` gives the list (empty when none were chosen). An error names
+    the file it is about."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data]
+        cleaned, errors = [], []
+        for upload in uploads:
+            try:
+                value = super().clean(upload, initial)
+            except forms.ValidationError as exc:
+                errors.extend(f"{getattr(upload, 'name', '')}: {m}" for m in exc.messages)
+            else:
+                if value:
+                    cleaned.append(value)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
 class IntakeForm(StyledForm):
     """REQ-1, REQ-2: who, what, how it came and when; the rest defaults from the customer."""
 
@@ -54,6 +99,19 @@ class IntakeForm(StyledForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     description = forms.CharField(
         label=_("Fault or need"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    quality_problem = forms.BooleanField(
+        label=_("Quality problem (a fault of the product itself) — on site the next day"),
+        required=False,
+    )
+    # REQ-2: photos of the fault and documents sent with the request; the service checks
+    # them like any attachment. No "capture": the phone offers the camera and the gallery.
+    attachments = MultipleFileField(
+        label=_("Photos and attachments"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": ",".join(sorted(set(ATTACHMENT_TYPES.values())))}
+        ),
     )
     received_at = forms.DateTimeField(
         label=_("Time received"),
@@ -123,6 +181,15 @@ class IntakeForm(StyledForm):
         if not self.is_bound:
             units = units.filter(owner=self.chosen_customer)
         self.fields["unit"].queryset = units.order_by("serial_number")
+        self.fields["attachments"].help_text = gettext(
+            "PNG or JPEG photos and PDF files, at most %(mb)s MB each and %(n)s per order."
+        ) % {"mb": attachment_max_bytes() // (1024 * 1024), "n": MAX_ATTACHMENTS}
+
+    def clean_attachments(self):
+        """(name, content) of each file; one byte over the service's limit is enough for
+        it to refuse an oversized file."""
+        max_bytes = attachment_max_bytes()
+        return [(f.name, f.read(max_bytes + 1)) for f in self.cleaned_data["attachments"]]
 
     def add_service_error(self, exc):
         super().add_service_error(exc)
@@ -278,3 +345,46 @@ class CompleteForm(NoteForm):
 
 class EmptyForm(NoteForm):
     note = None
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        parts = [str(obj)]
+        if obj.org_unit_id:
+            parts.append(str(obj.org_unit))
+        if getattr(obj, "technical", 1) == 0:
+            parts.append(str(_("technical dept")))
+        return " · ".join(parts)
+
+
+class ReferralForm(StyledForm):
+    """REQ-6: the customer's question and who answers it (technical dept first, SVC-7)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=ReferralKind.choices, initial=ReferralKind.TECHNICAL
+    )
+    question = forms.CharField(
+        label=_("The customer's question"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    referred_to = PersonChoiceField(label=_("Refer to"), queryset=User.objects.none())
+
+    def __init__(self, *args, order: ServiceOrder, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referred_to"].queryset = referral_candidates(
+            order, actor=actor
+        ).select_related("org_unit")
+
+
+class AnswerForm(StyledForm):
+    """REQ-6: the reply the customer was given, and how."""
+
+    answer = forms.CharField(
+        label=_("Reply given to the customer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reply_channel = forms.ChoiceField(
+        label=_("Told"), choices=ReplyChannel.choices, initial=ReplyChannel.PHONE
+    )

@@ -132,6 +132,8 @@ class ServiceOrder(TimeStampedModel):
     contact_phone = models.CharField(_("contact phone"), max_length=30)
     address = models.CharField(_("address"), max_length=300, blank=True)
     description = models.TextField(_("fault or need"))
+    # REQ-7: a fault of the product itself (not use, not installation) — on site next day.
+    quality_problem = models.BooleanField(_("quality problem"), default=False)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -336,6 +338,10 @@ class Event(models.TextChoices):
     STARTED = "started", _("work started")
     COMPLETED = "completed", _("completed")
     CLOSED = "closed", _("closed")
+    # REQ-6: a question the agent could not answer at once is referred to the responsible
+    # person; the clock runs until the customer has the reply. Each referral has its own.
+    REFERRED = "referred", _("question referred")
+    REFERRAL_ANSWERED = "referral_answered", _("customer given the reply")
 
 
 class ClockUnit(models.TextChoices):
@@ -362,6 +368,12 @@ class SlaPolicy(TimeStampedModel):
         "accounts.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
     rank = models.PositiveIntegerField(_("rank"), default=100, help_text=_("Lower wins a tie."))
+    # REQ-7: repairs of a quality problem have their own limit (on site the next day).
+    quality_problem = models.BooleanField(
+        _("quality-problem repairs only"),
+        default=False,
+        help_text=_("Applies only to orders marked as a quality problem."),
+    )
     is_default = models.BooleanField(_("default policy"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -456,13 +468,29 @@ class OrderClock(models.Model):
         _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
+    # Whose deadline it is when not the order's technician (REQ-6: the person a question
+    # was referred to).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         ordering = ["due_at"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "rule_id"], name="one_clock_per_rule")
+            # A rule's clock may run again after it stopped (a second referred question),
+            # never twice at once.
+            models.UniqueConstraint(
+                fields=["order", "rule_id"],
+                condition=~Q(state="stopped"),
+                name="one_running_clock_per_rule",
+            )
         ]
         indexes = [
             # The sweep: running, not yet breached, due before now.
@@ -550,3 +578,83 @@ class OrderAttachment(TimeStampedModel):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class ReferralKind(models.TextChoices):
+    TECHNICAL = "technical", _("technical question (technical dept)")
+    OTHER = "other", _("other question")
+
+
+class ReplyChannel(models.TextChoices):
+    PHONE = "phone", _("by phone")
+    SMS = "sms", _("by text message")
+    ON_SITE = "on_site", _("in person")
+
+
+class Referral(TimeStampedModel):
+    """REQ-6, SVC-7: a customer's question the agent could not answer at once, referred to
+    the person responsible (technical questions to the technical dept); the customer must
+    have the reply within the REQ-6 limit (30 min by default), which runs on its own clock.
+    """
+
+    order = models.ForeignKey(
+        ServiceOrder,
+        verbose_name=_("service order"),
+        on_delete=models.CASCADE,
+        related_name="referrals",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ReferralKind.choices, default=ReferralKind.OTHER
+    )
+    question = models.TextField(_("question"))
+    referred_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("referred to"),
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("referred by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    referred_at = models.DateTimeField(_("referred at"))
+    clock = models.OneToOneField(
+        OrderClock,
+        verbose_name=_("time limit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referral",
+    )
+    answer = models.TextField(_("reply to the customer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("customer told at"), null=True, blank=True)
+    reply_channel = models.CharField(
+        _("told"), max_length=20, choices=ReplyChannel.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("referred question")
+        verbose_name_plural = _("referred questions")
+        ordering = ["-referred_at", "-pk"]
+        indexes = [
+            # "Questions for me": the open ones of a person, oldest first.
+            models.Index(fields=["referred_to", "answered_at"], name="referral_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.question[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None

@@ -19,7 +19,7 @@ from aftersales.service import services
 from aftersales.service.api import ServiceOrderSerializer
 from aftersales.service.models import OrderType, WebRequest, WebRequestStatus
 from aftersales.service.public import SUBMIT_LIMIT, decoy_number
-from aftersales.service.request_views import PERMISSION, max_age
+from aftersales.service.request_views import PERMISSION, overdue_cutoff
 
 
 class TakesWebRequests(permissions.BasePermission):
@@ -66,7 +66,13 @@ class WebRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, obj) -> bool:
-        return obj.status == WebRequestStatus.NEW and timezone.now() - obj.created_at > max_age()
+        """REQ-4, in working hours as on the page; the cutoff is computed once per response
+        (the list's rows share the serializer context)."""
+        if "overdue_cutoff" not in self.context:
+            self.context["overdue_cutoff"] = overdue_cutoff(timezone.now())
+        return (
+            obj.status == WebRequestStatus.NEW and obj.created_at < self.context["overdue_cutoff"]
+        )
 
 
 class AcceptSerializer(serializers.Serializer):

@@ -1,9 +1,14 @@
 """The agents' intake queue of web repair requests (REQ-1, REQ-4).
 
-New requests oldest first with their age; one older than the REQ-4 bound (half a
-working day, AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS) is flagged overdue. A request is
-accepted as a service order for a customer on file (and one of their units), or
-rejected with a reason — both through the services.
+New requests oldest first with their age (wall-clock time since it was sent). One is
+flagged overdue once the REQ-4 bound has passed since it arrived, counted in
+WORKING hours of the default (HQ) business calendar: AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS
+(4 working hours, half a working day). Nights, weekends and holidays do not count, so a
+request sent on Friday evening is overdue on Monday at 12:30, not on Saturday morning.
+The cutoff instant (``overdue_cutoff``) is computed once per page and used both for
+each row's flag and for the overdue count query. A request is accepted as a service
+order for a customer on file (and one of their units), or rejected with a reason —
+both through the services.
 
 Web requests belong to no organisation unit until accepted: everyone who takes
 requests (``service.add_serviceorder``) sees the whole queue.
@@ -23,9 +28,10 @@ from django.db.models.functions import Replace
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from aftersales.core import calendar as cal
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.filters import search_with_phone_digits
 from aftersales.core.forms import StyledForm
@@ -41,8 +47,45 @@ CANDIDATE_LIMIT = 20
 
 
 def max_age() -> dt.timedelta:
-    """REQ-4: how long a web request may wait unseen (default half a working day, 4 h)."""
+    """REQ-4: how long a web request may wait unseen, in WORKING hours (default 4, half a
+    working day). Count it with the business calendar (:func:`overdue_cutoff`), not as
+    wall-clock time."""
     return dt.timedelta(hours=float(getattr(settings, "AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS", 4)))
+
+
+def max_age_text() -> str:
+    """The REQ-4 bound for the page: "4 working hours"."""
+    hours = max_age().total_seconds() / 3600
+    return f"{hours:g} {pgettext('deadline unit', 'working hours')}"
+
+
+def overdue_cutoff(now: dt.datetime) -> dt.datetime:
+    """REQ-4: a new web request sent before this instant is overdue at ``now``.
+
+    The instant ``max_age()`` working hours before now on the default (HQ) calendar —
+    web requests belong to no organisation unit until accepted. Compute it once per
+    page and compare every request with it (rows and the count alike).
+    """
+    if max_age() <= dt.timedelta(0):
+        return now  # a bound of 0: every waiting request is overdue
+    local = timezone.localtime(now)
+    calendar = cal.get_calendar(None, years=[local.year - 1, local.year])
+    return cal.subtract_working_hours(now, max_age(), calendar)
+
+
+def annotate_age(web_request: WebRequest, now: dt.datetime, cutoff: dt.datetime) -> WebRequest:
+    """Age and the REQ-4 overdue flag of a request, for the page (waiting ones only).
+
+    ``cutoff`` is :func:`overdue_cutoff` of ``now``: a new request sent before it is overdue.
+    """
+    end = web_request.handled_at if web_request.status != WebRequestStatus.NEW else now
+    age = (end or now) - web_request.created_at
+    web_request.age = age
+    web_request.age_text = format_age(age)
+    web_request.overdue = (
+        web_request.status == WebRequestStatus.NEW and web_request.created_at < cutoff
+    )
+    return web_request
 
 
 def format_age(delta: dt.timedelta) -> str:
@@ -55,16 +98,6 @@ def format_age(delta: dt.timedelta) -> str:
     if hours:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d min") % {"minutes": minutes}
-
-
-def annotate_age(web_request: WebRequest, now: dt.datetime) -> WebRequest:
-    """Age and the REQ-4 overdue flag of a request, for the page (waiting ones only)."""
-    end = web_request.handled_at if web_request.status != WebRequestStatus.NEW else now
-    age = (end or now) - web_request.created_at
-    web_request.age = age
-    web_request.age_text = format_age(age)
-    web_request.overdue = web_request.status == WebRequestStatus.NEW and age > max_age()
-    return web_request
 
 
 # --- the queue -------------------------------------------------------------------------
@@ -115,12 +148,13 @@ class WebRequestListView(ReachListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         now = timezone.now()
+        cutoff = overdue_cutoff(now)  # once per page: the rows and the count agree
         for web_request in ctx["page_obj"]:
-            annotate_age(web_request, now)
+            annotate_age(web_request, now, cutoff)
         waiting = WebRequest.objects.filter(status=WebRequestStatus.NEW)
         ctx["waiting_count"] = waiting.count()
-        ctx["overdue_count"] = waiting.filter(created_at__lt=now - max_age()).count()
-        ctx["max_age_text"] = format_age(max_age())
+        ctx["overdue_count"] = waiting.filter(created_at__lt=cutoff).count()
+        ctx["max_age_text"] = max_age_text()
         return ctx
 
 
@@ -250,8 +284,9 @@ def _chosen_customer(request, candidates: list[dict]) -> Customer | None:
 
 
 def _detail(request, web_request: WebRequest, *, accept_form=None, reject_form=None):
-    annotate_age(web_request, timezone.now())
-    ctx = {"web_request": web_request, "max_age_text": format_age(max_age())}
+    now = timezone.now()
+    annotate_age(web_request, now, overdue_cutoff(now))
+    ctx = {"web_request": web_request, "max_age_text": max_age_text()}
     if web_request.status == WebRequestStatus.NEW:
         query = (request.GET.get("q") or "").strip()[:100]
         candidates = customer_candidates(request.user, web_request, query)

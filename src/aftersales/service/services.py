@@ -7,6 +7,8 @@ Each runs in one transaction, checks the right and the rules, writes the audit r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -87,8 +89,15 @@ def receive_order(
     forwarded_by=None,
     forwarded_at: dt.datetime | None = None,
     confirm_duplicate: bool = False,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    quality_problem: bool = False,
 ) -> ServiceOrder:
     """Record a request (REQ-1, REQ-2): who, what, how it came and when it was received.
+
+    REQ-2: ``attachments`` are the photos and files (name, content) sent with the request.
+    Each is checked like any attachment before anything is written, then kept through
+    add_attachment in the order's own transaction: the order is kept with all of them or
+    not at all.
 
     ``received_at`` is when the customer reached us (an agent keying in a call or a
     letter afterwards sets it); the clocks start from it. It cannot be in the future.
@@ -97,6 +106,9 @@ def receive_order(
     and when (default: the person recording it, now); the forward clock (12 h by default)
     runs from received to forwarded.
 
+    REQ-7: a repair marked ``quality_problem`` (a fault of the product itself) gets the
+    quality-repair policy: on site the next day.
+
     REQ-9: while an order is open for the same unit or phone, a new one is refused unless
     ``confirm_duplicate`` says it is a new request; it is then flagged as a possible
     duplicate of the oldest open one (and can be merged into it later).
@@ -104,7 +116,9 @@ def receive_order(
     _require(actor, "service.add_serviceorder")
     now = timezone.now()
     received_at = received_at or now
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[str]] = {}
+    if quality_problem and order_type != OrderType.REPAIR:
+        errors["quality_problem"] = _("Only a repair can be marked as a quality problem.")
     if order_type not in OrderType.values:
         errors["order_type"] = _("Choose a request type.")
     if channel not in Channel.values:
@@ -146,6 +160,18 @@ def receive_order(
     org_unit = org_unit or customer.owner_unit or actor.org_unit
     if org_unit is None:
         errors["org_unit"] = _("Choose the unit that handles the order.")
+    attachment_errors: list[str] = []
+    if len(attachments) > MAX_ATTACHMENTS:
+        attachment_errors.append(
+            _("An order keeps at most %(n)s photos and files.") % {"n": MAX_ATTACHMENTS}
+        )
+    for name, content in attachments:
+        try:
+            check_attachment(content, name)
+        except ServiceError as exc:
+            attachment_errors.extend(exc.messages)
+    if attachment_errors:
+        errors["attachments"] = attachment_errors
     if errors:
         raise ServiceError(errors)
     duplicates = intake_duplicates(actor=actor, customer=customer, unit=unit, contact_phone=phone)
@@ -161,7 +187,7 @@ def receive_order(
         )
 
     kind, reason = derive_service_kind(order_type, unit, timezone.localtime(received_at).date())
-    with transaction.atomic():
+    with _files_removed_on_failure() as stored, transaction.atomic():
         order = ServiceOrder(
             number=next_number("SO", width=6),
             order_type=order_type,
@@ -173,6 +199,7 @@ def receive_order(
             contact_phone=phone,
             address=address or (unit.installation_address if unit else "") or customer.address,
             description=description.strip(),
+            quality_problem=quality_problem,
             received_at=received_at,
             received_by=actor,
             forwarded_by=forwarded_by,
@@ -192,6 +219,14 @@ def receive_order(
             sla.stop_clocks(order, Event.FORWARDED, forwarded_at)
         sla.refresh_due(order)
         record(order, "service.order.received", actor=actor)
+        for name, content in attachments:
+            try:
+                added = add_attachment(actor=actor, order=order, content=content, name=name)
+            except PermissionDenied as exc:
+                # E.g. the order goes to a unit outside the person's reach: record it
+                # without the files (nothing of it is kept).
+                raise ServiceError({"attachments": str(exc)}) from exc
+            stored.append(added.file)
     return order
 
 
@@ -978,6 +1013,43 @@ def _attachment_ext(content: bytes) -> str | None:
     return image_extension(content)
 
 
+def check_attachment(content: bytes, name: str = "") -> str:
+    """REQ-2: the extension (png, jpg or pdf) of a file fit to keep with an order, judged by
+    its size and its content (never its name); a ServiceError on ``file`` otherwise.
+    ``name`` only names the file in the message. The one check of every attachment: the
+    order page, the API and the intake form all come through it."""
+    shown = name or _("The file")
+    max_bytes = attachment_max_bytes()
+    if not content:
+        raise ServiceError({"file": _("The file is empty.")})
+    if len(content) > max_bytes:
+        raise ServiceError(
+            {
+                "file": _("%(name)s is larger than %(mb)s MB.")
+                % {"name": shown, "mb": max_bytes // (1024 * 1024)}
+            }
+        )
+    ext = _attachment_ext(content)
+    if ext is None:
+        raise ServiceError(
+            {"file": _("%(name)s is not a PNG or JPEG image or a PDF.") % {"name": shown}}
+        )
+    return ext
+
+
+@contextmanager
+def _files_removed_on_failure():
+    """Yields a list to put stored files in; if the block fails they are deleted again, so
+    a rolled-back transaction leaves no file behind either."""
+    stored: list = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+
+
 def may_add_attachment(actor, order: ServiceOrder) -> bool:
     """REQ-2: who may add a photo or file to an order in reach: its technician, intake
     and dispatch."""
@@ -1004,27 +1076,17 @@ def add_attachment(*, actor, order: ServiceOrder, content: bytes, name: str, cap
         )
     original_name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
     caption = (caption or "").strip()
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     ext = None
-    max_bytes = attachment_max_bytes()
-    if not content:
-        errors["file"] = _("The file is empty.")
-    elif len(content) > max_bytes:
-        errors["file"] = _("%(name)s is larger than %(mb)s MB.") % {
-            "name": original_name or _("The file"),
-            "mb": max_bytes // (1024 * 1024),
-        }
-    else:
-        ext = _attachment_ext(content)
-        if ext is None:
-            errors["file"] = _("%(name)s is not a PNG or JPEG image or a PDF.") % {
-                "name": original_name or _("The file")
-            }
+    try:
+        ext = check_attachment(content, original_name)
+    except ServiceError as exc:
+        errors.update(exc.message_dict)
     if len(caption) > 200:
-        errors["caption"] = _("Keep the caption within 200 characters.")
+        errors["caption"] = [_("Keep the caption within 200 characters.")]
     if errors:
         raise ServiceError(errors)
-    with transaction.atomic():
+    with _files_removed_on_failure() as stored, transaction.atomic():
         # The lock serialises uploads to one order: the count and the file number hold.
         locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
         count = locked.attachments.count()
@@ -1046,6 +1108,7 @@ def add_attachment(*, actor, order: ServiceOrder, content: bytes, name: str, cap
             updated_by=actor,
         )
         attachment.file.save(f"{locked.number}-{count + 1}.{ext}", ContentFile(content), save=False)
+        stored.append(attachment.file)
         attachment.save()
         record(
             locked,
@@ -1055,3 +1118,203 @@ def add_attachment(*, actor, order: ServiceOrder, content: bytes, name: str, cap
             note=attachment.original_name,
         )
     return attachment
+
+
+# --- REQ-6, SVC-7: questions referred to the person responsible -------------------------
+# A question the agent (or technician) cannot answer at once goes to the person responsible
+# — technical questions to the technical dept — and the customer must have the reply within
+# the REQ-6 limit of the order's policy (30 min by default), on a clock of its own.
+
+REFER_PERMISSION = "service.add_referral"
+TECHNICAL_ROLE = "technical_engineer"
+
+
+def referral_candidates(order: ServiceOrder, *, actor=None):
+    """The people a question on this order can go to: active, holding the right to view
+    orders and able to see this one (wide-reach HQ roles, or members of the order's unit
+    or a unit above it). Technical-dept engineers first (SVC-7), then by name."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from aftersales.accounts.roles import ROLES
+
+    unit_ids, unit, seen = [], order.org_unit, set()
+    while unit is not None and unit.pk not in seen:
+        seen.add(unit.pk)
+        unit_ids.append(unit.pk)
+        unit = unit.parent
+    wide = [role.code for role in ROLES if role.wide_reach]
+    people = (
+        User.objects.filter(is_active=True)
+        .with_permission("service.view_serviceorder")
+        .filter(
+            Q(org_unit_id__in=unit_ids)
+            | Q(
+                groups__name__in=wide,
+                org_unit__kind__in=[OrgUnit.Kind.HQ, OrgUnit.Kind.DEPARTMENT],
+            )
+        )
+        .annotate(
+            technical=Case(
+                When(
+                    pk__in=User.objects.filter(groups__name=TECHNICAL_ROLE).values("pk"),
+                    then=Value(0),
+                ),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .distinct()
+        .order_by("technical", "first_name", "last_name", "username")
+    )
+    if actor is not None:
+        people = people.exclude(pk=actor.pk)
+    return people
+
+
+def _may_see(person, order: ServiceOrder) -> bool:
+    return (
+        person.is_active
+        and person.has_perm("service.view_serviceorder")
+        and ServiceOrder.objects.visible_to(person).filter(pk=order.pk).exists()
+    )
+
+
+def refer_question(*, actor, order: ServiceOrder, question: str, referred_to, kind: str = ""):
+    """REQ-6: refer the customer's question to the person responsible (SVC-7: technical
+    questions to the technical dept). Starts the order policy's REQ-6 clock, owned by that
+    person, and tells them. One question at a time per order: answer the open one first."""
+    from aftersales.notifications.models import Topic
+    from aftersales.notifications.services import notify
+    from aftersales.service.models import Referral, ReferralKind, Status
+
+    _require(actor, REFER_PERMISSION)
+    _require_reach(actor, order)
+    question = (question or "").strip()
+    kind = kind or ReferralKind.OTHER
+    errors: dict[str, str] = {}
+    if not question:
+        errors["question"] = _("Write down the customer's question.")
+    if kind not in ReferralKind.values:
+        errors["kind"] = _("Choose the kind of question.")
+    if referred_to is None:
+        errors["referred_to"] = _("Choose the person responsible.")
+    elif referred_to.pk == actor.pk:
+        errors["referred_to"] = _("Refer the question to someone else.")
+    elif not _may_see(referred_to, order):
+        errors["referred_to"] = _(
+            "%(person)s cannot see this order; choose someone within its reach."
+        ) % {"person": referred_to.get_full_name() or referred_to.username}
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.status == Status.CANCELLED:
+            raise ServiceError(_("A cancelled order takes no questions."))
+        if locked.referrals.filter(answered_at__isnull=True).exists():
+            raise ServiceError(
+                _("A question on this order is still waiting for its reply: answer it first.")
+            )
+        now = timezone.now()
+        clocks = sla.start_clocks(locked, Event.REFERRED, now, owner=referred_to)
+        sla.refresh_due(locked)
+        referral = Referral.objects.create(
+            order=locked,
+            kind=kind,
+            question=question,
+            referred_to=referred_to,
+            referred_by=actor,
+            referred_at=now,
+            clock=clocks[0] if clocks else None,
+            created_by=actor,
+            updated_by=actor,
+        )
+        record(
+            locked,
+            "service.order.question_referred",
+            actor=actor,
+            after={"referred_to": referred_to.username, "kind": kind},
+            note=question,
+        )
+        params = {
+            "order": locked.number,
+            "customer": locked.customer.name,
+            "question": question[:200],
+            "due": timezone.localtime(referral.clock.due_at).strftime("%H:%M")
+            if referral.clock
+            else "—",
+        }
+        notify(
+            [referred_to],
+            topic=Topic.QUESTION_REFERRED,
+            title=lambda: _("Question on order %(order)s: reply by %(due)s") % params,
+            body=lambda: _("%(customer)s asks: %(question)s") % params,
+            url=f"{locked.get_absolute_url()}#referrals",
+        )
+    return referral
+
+
+def may_answer(actor, referral) -> bool:
+    """The person the question went to, or a dispatcher relaying their answer (REQ-6)."""
+    return referral.referred_to_id == actor.pk or actor.has_perm("service.dispatch_serviceorder")
+
+
+def answer_question(*, actor, referral, answer: str, reply_channel: str):
+    """REQ-6: the customer has been given the reply (by phone, in person, or by text —
+    then the system sends ``answer`` as the text). Stops the question's clock: met or
+    breached. The person who referred it hears of the answer."""
+    from aftersales.notifications.models import Topic
+    from aftersales.notifications.services import notify, text_customer
+    from aftersales.service.models import Referral, ReplyChannel
+
+    order = referral.order
+    _require_reach(actor, order)
+    if not may_answer(actor, referral):
+        raise PermissionDenied(
+            _("Only the person the question was referred to, or dispatch, may answer it.")
+        )
+    answer = (answer or "").strip()
+    errors: dict[str, str] = {}
+    if not answer:
+        errors["answer"] = _("Write down the reply the customer was given.")
+    if reply_channel not in ReplyChannel.values:
+        errors["reply_channel"] = _("Say how the customer was told.")
+    elif reply_channel == ReplyChannel.SMS and len(answer) > 300:
+        errors["answer"] = _("A text message holds at most 300 characters.")
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        locked = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("clock")
+            .get(pk=referral.pk)
+        )
+        if locked.answered_at is not None:
+            raise ServiceError(_("This question has already been answered."))
+        now = timezone.now()
+        locked.answer = answer
+        locked.reply_channel = reply_channel
+        locked.answered_by = actor
+        locked.answered_at = now
+        locked.updated_by = actor
+        locked.save()
+        if locked.clock is not None:
+            sla.stop_clock(locked.clock, now)
+        record(
+            order,
+            "service.order.question_answered",
+            actor=actor,
+            after={"reply_channel": reply_channel},
+            note=answer,
+        )
+        if reply_channel == ReplyChannel.SMS:
+            text_customer(order.contact_phone, answer)
+        if locked.referred_by_id and locked.referred_by_id != actor.pk:
+            params = {"order": order.number, "answer": answer[:200]}
+            notify(
+                [locked.referred_by],
+                topic=Topic.QUESTION_ANSWERED,
+                title=lambda: _("The question on order %(order)s was answered") % params,
+                body=lambda: params["answer"],
+                url=f"{order.get_absolute_url()}#referrals",
+            )
+    return locked

@@ -50,7 +50,8 @@ PAUSING_ACTIONS = {"wait_parts", "wait_customer"}
 
 def select_policy(order: ServiceOrder) -> SlaPolicy | None:
     """The active policy matching the order with the most criteria; then the lowest rank,
-    then the lowest id. The default policy matches everything."""
+    then the lowest id. The default policy matches everything. A quality-problem policy
+    (REQ-7) matches only orders marked as a quality problem, and counts as a criterion."""
     tier = order.customer.service_tier or ""
     region_id = order.customer.region_id
     candidates = (
@@ -59,9 +60,16 @@ def select_policy(order: ServiceOrder) -> SlaPolicy | None:
         .filter(Q(service_tier="") | Q(service_tier=tier))
         .filter(Q(region__isnull=True) | Q(region_id=region_id))
     )
+    if not order.quality_problem:
+        candidates = candidates.filter(quality_problem=False)
 
     def key(policy: SlaPolicy):
-        specific = bool(policy.order_type) + bool(policy.service_tier) + bool(policy.region_id)
+        specific = (
+            bool(policy.order_type)
+            + bool(policy.service_tier)
+            + bool(policy.region_id)
+            + policy.quality_problem
+        )
         return (-specific, policy.is_default, policy.rank, policy.pk)
 
     ranked = sorted(candidates, key=key)
@@ -76,12 +84,17 @@ def _due(order: ServiceOrder, rule: SlaClockRule, start: dt.datetime) -> dt.date
     return cal.deadline(start, amount, rule.unit, calendar)
 
 
-def start_clocks(order: ServiceOrder, event: str, at: dt.datetime, policy=None) -> list[OrderClock]:
-    """Start the clocks of the order's policy that begin with this event."""
+def start_clocks(
+    order: ServiceOrder, event: str, at: dt.datetime, policy=None, owner=None
+) -> list[OrderClock]:
+    """Start the clocks of the order's policy that begin with this event. A rule whose
+    clock is still running is not started twice; one whose clock stopped starts again (a
+    reopened order's new dispatch, a second referred question). ``owner``: whose deadline
+    it is, when not the order's technician."""
     policy = policy or (order.sla_policy if order.sla_policy_id else None)
     if policy is None:
         return []
-    existing = set(order.clocks.values_list("rule_id", flat=True))
+    existing = set(order.clocks.exclude(state=ClockState.STOPPED).values_list("rule_id", flat=True))
     clocks = [
         OrderClock(
             order=order,
@@ -91,6 +104,7 @@ def start_clocks(order: ServiceOrder, event: str, at: dt.datetime, policy=None) 
             pausable=rule.pausable,
             started_at=at,
             due_at=_due(order, rule, at),
+            owner=owner,
         )
         for rule in policy.rules.filter(start_event=event)
         if rule.rule_id not in existing
@@ -112,6 +126,13 @@ def stop_clocks(order: ServiceOrder, event: str, at: dt.datetime) -> None:
     """Stop the clocks this event ends: met if in time, breached if late."""
     for clock in order.clocks.filter(stop_event=event).exclude(state=ClockState.STOPPED):
         _stop(clock, at)
+
+
+def stop_clock(clock: OrderClock, at: dt.datetime) -> None:
+    """Stop one clock (REQ-6: the referred question its clock was started for)."""
+    if clock.state != ClockState.STOPPED:
+        _stop(clock, at)
+    refresh_due(clock.order)
 
 
 def _stop(clock: OrderClock, at: dt.datetime) -> None:
@@ -268,7 +289,7 @@ def send_warnings(now: dt.datetime | None = None) -> int:
                 note=clock.name,
             )
             notify(
-                [*owners(order), *leads(order)],
+                [*clock_owners(clock), *leads(order)],
                 topic=Topic.SLA_WARNING,
                 title=_text(WARNING_TITLE, **_params(clock)),
                 body=_text(WARNING_BODY, **_params(clock)),
@@ -323,6 +344,14 @@ def owners(order: ServiceOrder) -> list[User]:
     return dispatchers(order.org_unit)
 
 
+def clock_owners(clock: OrderClock) -> list[User]:
+    """The clock's own owner (REQ-6: the person a question was referred to), else the
+    order's owners."""
+    if clock.owner_id and clock.owner.is_active:
+        return [clock.owner]
+    return owners(clock.order)
+
+
 def leads(order: ServiceOrder) -> list[User]:
     """The branch managers of the handling unit, or of its nearest parent that has one."""
     unit, seen = order.org_unit, set()
@@ -354,10 +383,11 @@ def company_managers() -> list[User]:
     )
 
 
-def ladder_recipients(order: ServiceOrder, level: int) -> list[User]:
+def ladder_recipients(clock: OrderClock, level: int) -> list[User]:
     """Level 1 tells the owner and the lead; levels 2 and 3 the next level up."""
+    order = clock.order
     if level == EscalationLevel.BRANCH_MANAGER:
-        return [*leads(order), *owners(order)]
+        return [*leads(order), *clock_owners(clock)]
     if level == EscalationLevel.HQ_SERVICE:
         return hq_service_staff()
     if level == EscalationLevel.COMPANY_MANAGER:
@@ -408,7 +438,7 @@ def _escalated(clock: OrderClock, old_level: int, new_level: int) -> None:
         note=gettext(ESCALATED_NOTE) % params,
     )
     notify(
-        ladder_recipients(order, new_level),
+        ladder_recipients(clock, new_level),
         topic=Topic.SLA_ESCALATED,
         title=_text(ESCALATED_TITLE, **params),
         body=_text(ESCALATED_BODY, **params),
@@ -423,5 +453,5 @@ def _escalation_step() -> dt.timedelta:
 
 def _clock(pk: int) -> OrderClock:
     return OrderClock.objects.select_related(
-        "order__technician", "order__org_unit", "order__customer"
+        "order__technician", "order__org_unit", "order__customer", "owner"
     ).get(pk=pk)

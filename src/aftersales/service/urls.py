@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.service import request_views, views
+from aftersales.service import referral_views, request_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/lookup/", views.order_lookup, name="order_lookup"),
     path("mine/", views.my_orders, name="my_orders"),
     path("time-limits/", views.sla_overview, name="sla_overview"),
+    path("questions/", referral_views.referral_list, name="referral_list"),
     path("requests/", request_views.WebRequestListView.as_view(), name="web_request_list"),
     path("requests/<int:pk>/", request_views.web_request_detail, name="web_request_detail"),
     path("requests/<int:pk>/accept/", request_views.web_request_accept, name="web_request_accept"),
@@ -22,6 +23,12 @@ urlpatterns = [
         "<int:pk>/attachments/<int:attachment_id>/",
         views.order_attachment,
         name="order_attachment",
+    ),
+    path("<int:pk>/refer/", referral_views.order_refer, name="order_refer"),
+    path(
+        "<int:pk>/questions/<int:referral_id>/answer/",
+        referral_views.referral_answer,
+        name="referral_answer",
     ),
     path("<int:pk>/<slug:action>/", views.order_action, name="order_action"),
 ]

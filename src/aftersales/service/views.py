@@ -24,7 +24,7 @@ from aftersales.core.exceptions import ServiceError
 from aftersales.core.listing import ReachListView
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
-from aftersales.service import services, voucher, workflow
+from aftersales.service import referral_views, services, voucher, workflow
 from aftersales.service.filtersets import ServiceOrderFilter
 from aftersales.service.forms import (
     CompleteForm,
@@ -142,10 +142,13 @@ def order_lookup(request):
 
 @login_required
 def order_create(request):
-    """REQ-1, REQ-2: find the customer (and unit), then record the request."""
+    """REQ-1, REQ-2: find the customer (and unit), then record the request with its photos
+    and files (kept with the order in one go, or not at all)."""
     _require_perm(request.user, "service.add_serviceorder")
     initial = _intake_initial(request)
-    form = IntakeForm(request.POST or None, user=request.user, initial=initial)
+    form = IntakeForm(
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
+    )
     duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -237,9 +240,12 @@ def _detail(
     order: ServiceOrder,
     failed: tuple[str, object] | None = None,
     attachment_errors: list[str] | None = None,
+    referral_form=None,
+    answer_failed: tuple[int, object] | None = None,
 ):
     """The order page; ``failed`` is (action, bound form) of a refused action,
-    ``attachment_errors`` the files an upload refused (REQ-2)."""
+    ``attachment_errors`` the files an upload refused (REQ-2), ``referral_form`` a refused
+    referral and ``answer_failed`` (referral id, bound form) a refused answer (REQ-6)."""
     available = workflow.actions_for(order, request.user)
     failed_action, failed_form = failed or (None, None)
     action_panels = []
@@ -282,8 +288,11 @@ def _detail(
             "attachment_accept": ",".join(sorted(set(services.ATTACHMENT_TYPES.values()))),
             "attachment_max_mb": services.attachment_max_bytes() // (1024 * 1024),
             "attachment_max_count": services.MAX_ATTACHMENTS,
+            **referral_views.order_page_context(
+                request, order, referral_form=referral_form, answer_failed=answer_failed
+            ),
         },
-        status=400 if attachment_errors else 200,
+        status=400 if attachment_errors or referral_form or answer_failed else 200,
     )
 
 
