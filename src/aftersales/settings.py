@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "aftersales.fieldwork",
     "aftersales.notifications",
     "aftersales.leads",
+    "aftersales.parts",
 ]
 
 MIDDLEWARE = [
@@ -227,8 +228,22 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "aftersales.leads.models.LeadStatus",
         "ReferralKindEnum": "aftersales.service.models.ReferralKind",
         "ReplyChannelEnum": "aftersales.service.models.ReplyChannel",
+        "StockMoveKindEnum": "aftersales.parts.models.MoveKind",
+        "StockCountStatusEnum": "aftersales.parts.models.CountStatus",
+        "LabourBasisEnum": "aftersales.parts.models.LabourBasis",
+        "PartLineStatusEnum": "aftersales.parts.models.LineStatus",
+        "ChargeRuleEnum": "aftersales.parts.models.ChargeRule",
+        "PaymentEnum": "aftersales.parts.models.Payment",
+        "SlipKindEnum": "aftersales.parts.models.SlipKind",
     },
 }
+
+# --- spare parts (PRT-1, PRT-3) --------------------------------------------------
+# PRT-1 b: a part priced under this (CNY) without recovery value is a small part whose old
+# part stays with the customer.
+AFTERSALES_SMALL_PART_LIMIT = os.environ.get("AFTERSALES_SMALL_PART_LIMIT", "50.00")
+# PRT-1 d, PRT-3: days the technician has to bring a warranty part's old part back.
+AFTERSALES_OLD_PART_DAYS = int(os.environ.get("AFTERSALES_OLD_PART_DAYS", "15"))
 
 # --- public web repair form (REQ-1, REQ-4) ----------------------------------------
 # Rate limits per client address ("5/h" = 5 per hour), counted in the default cache:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("repair/", include("aftersales.service.public_urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("leads/", include("aftersales.leads.urls")),
+    path("parts/", include("aftersales.parts.urls")),
     path("api/", include("aftersales.api.urls")),
     path("admin/", admin.site.urls),
 ]

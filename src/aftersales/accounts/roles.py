@@ -36,6 +36,33 @@ HANDLE_ORDERS = ["service.handle_serviceorder", "service.add_referral"]
 RECORD_LEADS = ["leads.add_lead"]
 WORK_LEADS = ["leads.view_lead", "leads.work_lead"]
 VIEW_LEADS = ["leads.view_lead"]
+# Spare parts (PRT, FEE-2): everyone who works orders sees the catalogue and the order's lines.
+VIEW_PARTS = ["parts.view_part", "parts.view_partprice", "parts.view_partline"]
+REQUEST_PARTS = ["parts.add_partline"]
+# Finance keeps the prices and labour rates and signs the lines (PRT-1, SEC-5).
+FINANCE_PARTS = [
+    "parts.manage_prices",
+    "parts.view_labourrate",
+    "parts.sign_partline",
+    "parts.view_receivable",
+    "parts.view_stocklevel",
+    "parts.view_stockmove",
+    "parts.view_stockcount",
+]
+# The warehouse: catalogue, stock, issue and returns (PRT-2, PRT-3, PRT-8).
+KEEP_STOCK = [
+    "parts.add_part",
+    "parts.change_part",
+    "parts.issue_partline",
+    "parts.view_warehouse",
+    "parts.view_stocklevel",
+    "parts.change_stocklevel",
+    "parts.view_stockmove",
+    "parts.add_stockmove",
+    "parts.view_stockcount",
+    "parts.add_stockcount",
+    "parts.view_slip",
+]
 EDIT_CUSTOMERS = [
     "customers.add_customer",
     "customers.change_customer",
@@ -66,10 +93,19 @@ ROLES: list[Role] = [
     Role(
         "customer_service",
         _("Customer service agent"),
-        VIEW_BASICS + EDIT_CUSTOMERS + EDIT_UNITS + RUN_ORDERS + ["accounts.view_user"],
+        VIEW_BASICS
+        + EDIT_CUSTOMERS
+        + EDIT_UNITS
+        + RUN_ORDERS
+        + VIEW_PARTS
+        + ["accounts.view_user"],
         wide_reach=True,
     ),
-    Role("technician", _("After-sales technician"), VIEW_BASICS + HANDLE_ORDERS + RECORD_LEADS),
+    Role(
+        "technician",
+        _("After-sales technician"),
+        VIEW_BASICS + HANDLE_ORDERS + RECORD_LEADS + VIEW_PARTS + REQUEST_PARTS,
+    ),
     Role(
         "salesperson",
         _("Salesperson"),
@@ -105,7 +141,9 @@ ROLES: list[Role] = [
         + RUN_ORDERS
         + ["accounts.view_user", "service.override_service_kind"]
         + RECORD_LEADS
-        + WORK_LEADS,
+        + WORK_LEADS
+        + VIEW_PARTS
+        + REQUEST_PARTS,
     ),
     Role(
         "information_manager",
@@ -122,15 +160,36 @@ ROLES: list[Role] = [
         ],
         wide_reach=True,
     ),
-    Role("finance", _("Finance staff"), VIEW_BASICS + VIEW_LEADS, wide_reach=True),
+    Role(
+        "finance",
+        _("Finance staff"),
+        VIEW_BASICS + VIEW_LEADS + VIEW_PARTS + FINANCE_PARTS,
+        wide_reach=True,
+    ),
     Role(
         "finance_head",
         _("Finance head"),
-        VIEW_BASICS + ["customers.export_customers"] + VIEW_LEADS,
+        VIEW_BASICS
+        + ["customers.export_customers"]
+        + VIEW_LEADS
+        + VIEW_PARTS
+        + FINANCE_PARTS
+        + ["parts.approve_stockcount"],
         wide_reach=True,
     ),
-    Role("warehouse_keeper", _("Warehouse keeper"), VIEW_BASICS),
-    Role("purchasing", _("Purchasing"), VIEW_BASICS, wide_reach=True),
+    # The HQ warehouse serves every branch's orders (PRT-2).
+    Role(
+        "warehouse_keeper",
+        _("Warehouse keeper"),
+        VIEW_BASICS + VIEW_PARTS + KEEP_STOCK,
+        wide_reach=True,
+    ),
+    Role(
+        "purchasing",
+        _("Purchasing"),
+        VIEW_BASICS + VIEW_PARTS + ["parts.view_stocklevel", "parts.view_stockmove"],
+        wide_reach=True,
+    ),
     Role(
         "technical_engineer",
         _("Technical-dept engineer"),
@@ -194,6 +253,13 @@ ROLES: list[Role] = [
             "products.change_productmodel",
             "products.import_units",
             "customers.export_customers",
+            # Stock locations and the catalogue are set up by the administrator too.
+            "parts.view_part",
+            "parts.add_part",
+            "parts.change_part",
+            "parts.view_warehouse",
+            "parts.add_warehouse",
+            "parts.change_warehouse",
         ],
         wide_reach=True,
     ),

@@ -19,6 +19,9 @@ API_MODULES = [
     "aftersales.fieldwork.api",
     "aftersales.notifications.api",
     "aftersales.leads.api",
+    "aftersales.parts.catalogue_api",
+    "aftersales.parts.stock_api",
+    "aftersales.parts.line_api",
 ]
 
 router = DefaultRouter()

@@ -38,6 +38,8 @@ DEMO_MODULES = [
     "aftersales.service.demo",
     "aftersales.fieldwork.demo",
     "aftersales.leads.demo",
+    "aftersales.parts.demo",
+    "aftersales.parts.demo_traffic",
 ]
 
 

@@ -28,6 +28,14 @@ MENU: list[MenuEntry] = [
     ),
     MenuEntry(_("Sales leads"), "leads:lead_list", "lightbulb", "leads.view_lead"),
     MenuEntry(_("My information fees"), "leads:my_fees", "cash-coin", "leads.add_lead"),
+    # Spare parts (PRT, FEE-2): each entry shows for the role that works there.
+    MenuEntry(_("Parts to sign"), "parts:signoff_queue", "pen", "parts.sign_partline"),
+    MenuEntry(_("Parts to issue"), "parts:issue_queue", "box-arrow-right", "parts.issue_partline"),
+    MenuEntry(
+        _("Old parts due"), "parts:old_parts_due", "arrow-return-left", "parts.view_partline"
+    ),
+    MenuEntry(_("Stock"), "parts:stock_list", "boxes", "parts.view_stocklevel"),
+    MenuEntry(_("Parts and prices"), "parts:part_list", "gear", "parts.view_part"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),
     MenuEntry(_("Units"), "products:unit_list", "upc-scan", "products.view_unit"),
     MenuEntry(_("Product models"), "products:model_list", "box", "products.view_productmodel"),

@@ -1,0 +1,52 @@
+"""The parts card of the service order page (PRT-1, PRT-2, PRT-3), as one inclusion tag so
+the service app's order page needs only ``{% parts_card order %}``."""
+
+from django import template
+from django.utils import timezone
+
+from aftersales.parts import services
+from aftersales.parts.line_forms import PartRequestForm
+from aftersales.parts.models import LineStatus, PartLine
+
+register = template.Library()
+
+
+@register.inclusion_tag("parts/lines/_card.html", takes_context=True)
+def parts_card(context, order):
+    """The order's parts lines with their charge, status, slip and old part; the request
+    form for the technician (or dispatch) while the order is worked; "used" on issued
+    lines. One query for the lines whatever their number.
+
+    A refused request or "used" comes back through ``request.parts_card_failed`` (set by
+    the parts views when they show the order page again with status 400)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.has_perm("parts.view_partline"):
+        return {"show": False}
+    lines = list(PartLine.objects.filter(order=order).select_related("part", "slip").order_by("pk"))
+    failed = getattr(request, "parts_card_failed", None) or {}
+    can_request = order.status in services.REQUEST_STATUSES and services.may_request(user, order)
+    # A refused request is shown with its errors even if requests are closed meanwhile.
+    form = failed.get("form")
+    if form is None and can_request:
+        form = PartRequestForm(auto_id="id_part_%s")
+    acts_for_order = order.technician_id == user.pk or user.has_perm(
+        "service.dispatch_serviceorder"
+    )
+    for line in lines:
+        line.can_use = acts_for_order and line.status == LineStatus.ISSUED
+        line.errors = failed.get("errors") if failed.get("line") == line.pk else None
+    statuses = {line.status for line in lines}
+    return {
+        "show": bool(lines) or form is not None,
+        "order": order,
+        "lines": lines,
+        "form": form,
+        "form_failed": "form" in failed,
+        "csrf_token": context.get("csrf_token"),
+        "now": timezone.now(),
+        "to_sign": LineStatus.REQUESTED in statuses and user.has_perm("parts.sign_partline"),
+        "to_issue": LineStatus.SIGNED in statuses and user.has_perm("parts.issue_partline"),
+        "to_receive": bool(statuses & {LineStatus.ISSUED, LineStatus.USED})
+        and user.has_perm("parts.issue_partline"),
+    }
