@@ -34,6 +34,12 @@ MENU: list[MenuEntry] = [
     MenuEntry(
         _("Old parts due"), "parts:old_parts_due", "arrow-return-left", "parts.view_partline"
     ),
+    MenuEntry(
+        _("Old parts not returned"),
+        "parts:unreturned_report",
+        "clipboard-data",
+        "parts.sign_partline",
+    ),
     MenuEntry(_("Stock"), "parts:stock_list", "boxes", "parts.view_stocklevel"),
     MenuEntry(_("Parts and prices"), "parts:part_list", "gear", "parts.view_part"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),

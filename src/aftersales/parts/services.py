@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from aftersales.audit.services import record
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.numbering import next_number
-from aftersales.core.permissions import require_perm
+from aftersales.core.permissions import require_any_perm, require_perm
 from aftersales.parts import stock
 from aftersales.parts.models import (
     ChargeRule,
@@ -565,4 +565,34 @@ def old_parts_due(*, actor=None, technician=None):
         lines = lines.filter(order__technician=technician)
     return lines.select_related("order__customer", "order__technician", "part", "slip").order_by(
         "old_part_due_at", "pk"
+    )
+
+
+# --- PRT-6: the monthly report of old parts not returned ---------------------------------
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the local month and of the next one."""
+    start = timezone.make_aware(dt.datetime(year, month, 1))
+    following = (year + month // 12, month % 12 + 1)
+    return start, timezone.make_aware(dt.datetime(following[0], following[1], 1))
+
+
+def unreturned_old_parts(*, actor, year: int, month: int):
+    """PRT-6: the warranty parts issued in the month whose old part has not come back (yet),
+    for finance — lines waived under b and c owe no old part and are not listed. One query.
+    """
+    require_any_perm(actor, "parts.issue_partline", "parts.sign_partline")
+    start, end = month_bounds(year, month)
+    return (
+        PartLine.objects.filter(
+            old_part_required=True,
+            old_part_received_at__isnull=True,
+            status__in=[LineStatus.ISSUED, LineStatus.USED],
+            slip__issued_at__gte=start,
+            slip__issued_at__lt=end,
+            order__in=ServiceOrder.objects.visible_to(actor).values("pk"),
+        )
+        .select_related("order__customer", "order__technician", "part", "slip")
+        .order_by("order__technician__username", "slip__issued_at", "pk")
     )
