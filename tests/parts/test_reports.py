@@ -66,3 +66,31 @@ def test_prt_6_a_technician_may_not_see_the_report_and_a_bad_month_is_no_error(
     assert client_for(people["technician"]).get(url).status_code == 403
     assert client_for(people["finance"]).get(url, {"month": "2026-13"}).status_code == 200
     assert client_for(people["finance"]).get(url, {"month": "<script>"}).status_code == 200
+
+
+def test_prt_5_the_days_consumed_parts_are_summed_per_part_for_purchasing(
+    working_order, make_order, people, catalogue, client_for
+):
+    parts = catalogue["parts"]
+    other = make_order()
+    used(working_order, people, catalogue, parts["seal"], quantity=2, payment="")
+    used(other, people, catalogue, parts["seal"], quantity=3, payment="")
+    issued(working_order, people, catalogue, parts["sensor"])  # issued, not used: not listed
+    rows = services.consumed_on(actor=people["keeper"], day=timezone.localdate())
+    assert [(r["part__code"], r["quantity"]) for r in rows] == [("MFQ-01", 5)]
+    assert rows[0]["orders"] == sorted([working_order.number, other.number])
+    assert (
+        services.consumed_on(
+            actor=people["keeper"], day=timezone.localdate() - dt.timedelta(days=1)
+        )
+        == []
+    )
+    page = client_for(people["keeper"]).get(reverse("parts:consumed_report"))
+    assert page.content.decode().count('data-testid="consumed-row"') == 1
+    assert client_for(people["technician"]).get(reverse("parts:consumed_report")).status_code == 403
+    assert (
+        client_for(people["keeper"])
+        .get(reverse("parts:consumed_report"), {"day": "not-a-day"})
+        .status_code
+        == 200
+    )

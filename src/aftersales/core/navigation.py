@@ -40,6 +40,7 @@ MENU: list[MenuEntry] = [
         "clipboard-data",
         "parts.sign_partline",
     ),
+    MenuEntry(_("Parts consumed"), "parts:consumed_report", "graph-down", "parts.view_stockmove"),
     MenuEntry(_("Stock"), "parts:stock_list", "boxes", "parts.view_stocklevel"),
     MenuEntry(_("Parts and prices"), "parts:part_list", "gear", "parts.view_part"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),

@@ -81,6 +81,19 @@ def unreturned_report(request):
     )
 
 
+@login_required
+def consumed_report(request):
+    """PRT-5: the parts used on orders on a day (today by default), for purchasing."""
+    require_any_perm(request.user, "parts.view_stockmove", "parts.issue_partline")
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    rows = services.consumed_on(actor=request.user, day=day)
+    return render(request, "parts/reports/consumed.html", {"rows": rows, "day": day})
+
+
 urlpatterns = [
+    path("reports/consumed/", consumed_report, name="consumed_report"),
     path("reports/old-parts-not-returned/", unreturned_report, name="unreturned_report"),
 ]

@@ -33,6 +33,7 @@ from aftersales.parts.models import (
     Receivable,
     Slip,
     SlipKind,
+    StockMove,
     Warehouse,
     WarehouseKind,
 )
@@ -596,3 +597,31 @@ def unreturned_old_parts(*, actor, year: int, month: int):
         .select_related("order__customer", "order__technician", "part", "slip")
         .order_by("order__technician__username", "slip__issued_at", "pk")
     )
+
+
+# --- PRT-5: the parts consumed on a day, for purchasing ------------------------------------
+
+
+def consumed_on(*, actor, day: dt.date):
+    """PRT-5: every part used on orders on this local day, summed per part, with the orders
+    — what the keeper reports to purchasing the same day. Two queries whatever the length.
+    """
+    from django.db.models import Sum
+
+    require_any_perm(actor, "parts.view_stockmove", "parts.issue_partline")
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    moves = StockMove.objects.filter(
+        kind=MoveKind.USE, at__gte=start, at__lt=start + dt.timedelta(days=1)
+    )
+    totals = list(
+        moves.values("part_id", "part__code", "part__name", "part__unit_of_measure")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("part__code")
+    )
+    orders: dict[int, list[str]] = {}
+    for part_id, number in moves.values_list("part_id", "order__number").order_by("order__number"):
+        if number and number not in orders.setdefault(part_id, []):
+            orders[part_id].append(number)
+    for row in totals:
+        row["orders"] = orders.get(row["part_id"], [])
+    return totals
