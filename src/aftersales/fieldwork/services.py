@@ -34,6 +34,7 @@ from aftersales.fieldwork.models import (
 )
 from aftersales.service import workflow
 from aftersales.service.models import PlanMode, ServiceOrder, Status
+from aftersales.service.services import require_order_reach
 
 # The checklist is ticked, and the visit checked in, once the plan is agreed and while
 # the work goes on (a second trip after the start needs the same preparation).
@@ -70,18 +71,11 @@ def may_act(actor, order: ServiceOrder) -> bool:
     return True
 
 
-def _require_reach(actor, order: ServiceOrder) -> None:
-    if not ServiceOrder.objects.visible_to(actor).filter(pk=order.pk).exists():
-        raise PermissionDenied(
-            _("This order belongs to another organisation unit outside your reach.")
-        )
-
-
 def _lock(actor, order: ServiceOrder) -> ServiceOrder:
     """The order under its row lock, after the right and the reach are checked."""
     require_actor(actor, order)
     locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-    _require_reach(actor, locked)
+    require_order_reach(actor, locked)
     require_actor(actor, locked)  # the technician may have changed meanwhile
     return locked
 

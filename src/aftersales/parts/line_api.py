@@ -28,6 +28,7 @@ from aftersales.parts.models import (
     WarehouseKind,
 )
 from aftersales.service.models import ServiceOrder
+from aftersales.service.services import require_order_reach
 
 VIEW_LINES = "parts.view_partline"
 REQUEST_LINES = "parts.add_partline"
@@ -37,13 +38,6 @@ ISSUE_LINES = "parts.issue_partline"
 
 def _orders_in_reach(user):
     return ServiceOrder.objects.visible_to(user).values("pk")
-
-
-def _require_reach(user, order_id: int) -> None:
-    if not ServiceOrder.objects.visible_to(user).filter(pk=order_id).exists():
-        raise exceptions.PermissionDenied(
-            _("This order belongs to another organisation unit outside your reach.")
-        )
 
 
 class NeedsOneOf(permissions.BasePermission):
@@ -237,7 +231,7 @@ class PartLineViewSet(
         found = line.first()
         if found is None:
             raise exceptions.NotFound()
-        _require_reach(self.request.user, found.order_id)
+        require_order_reach(self.request.user, found.order_id)
         return found
 
     def _answer(self, line, status=200):
@@ -405,7 +399,7 @@ class SlipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         slip = self._slips().filter(pk=int(pk) if pk.isdigit() else 0).first()
         if slip is None:
             raise exceptions.NotFound()
-        _require_reach(self.request.user, slip.order_id)
+        require_order_reach(self.request.user, slip.order_id)
         return slip
 
     @extend_schema(request=SlipIssueSerializer, responses={201: SlipSerializer})

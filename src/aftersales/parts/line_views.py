@@ -42,6 +42,7 @@ from aftersales.parts.models import (
     WarehouseKind,
 )
 from aftersales.service.models import ServiceOrder
+from aftersales.service.services import require_order_reach
 
 VIEW_LINES = "parts.view_partline"
 REQUEST_LINES = "parts.add_partline"
@@ -55,16 +56,9 @@ def _orders_in_reach(user):
     return ServiceOrder.objects.visible_to(user)
 
 
-def _require_reach(user, order_id: int) -> None:
-    if not _orders_in_reach(user).filter(pk=order_id).exists():
-        raise PermissionDenied(
-            _("This order belongs to another organisation unit outside your reach.")
-        )
-
-
 def _order_for(request, pk: int) -> ServiceOrder:
     order = get_object_or_404(ServiceOrder.objects.select_related("technician"), pk=pk)
-    _require_reach(request.user, order.pk)
+    require_order_reach(request.user, order.pk)
     return order
 
 
@@ -73,7 +67,7 @@ def _line_for(request, pk: int) -> PartLine:
     line = get_object_or_404(
         PartLine.objects.select_related("order__technician", "part", "slip"), pk=pk
     )
-    _require_reach(request.user, line.order_id)
+    require_order_reach(request.user, line.order_id)
     return line
 
 
@@ -343,7 +337,7 @@ def issue(request, order_pk: int):
     """PRT-2: issue the chosen signed lines of one order on one slip."""
     require_any_perm(request.user, ISSUE_LINES)
     order = get_object_or_404(ServiceOrder.objects.select_related("customer"), pk=order_pk)
-    _require_reach(request.user, order.pk)
+    require_order_reach(request.user, order.pk)
     lines = list(
         PartLine.objects.filter(order=order, status=LineStatus.SIGNED)
         .select_related("part")
@@ -377,7 +371,7 @@ def slip_detail(request, pk: int):
         ),
         pk=pk,
     )
-    _require_reach(request.user, slip.order_id)
+    require_order_reach(request.user, slip.order_id)
     lines = list(slip.lines.select_related("part", "old_part_received_by").order_by("pk"))
     return render(
         request,

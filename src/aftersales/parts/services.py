@@ -38,6 +38,7 @@ from aftersales.parts.models import (
     WarehouseKind,
 )
 from aftersales.service.models import ServiceKind, ServiceOrder, Status
+from aftersales.service.services import require_order_reach
 
 CENT = Decimal("0.01")
 # Parts are requested while the order is being worked (SVC-2: needed parts on the order).
@@ -59,13 +60,6 @@ def small_part_limit() -> Decimal:
 def old_part_days() -> int:
     """PRT-1 d, PRT-3: days the technician has to bring the old part back."""
     return int(getattr(settings, "AFTERSALES_OLD_PART_DAYS", 15))
-
-
-def _require_reach(actor, order: ServiceOrder) -> None:
-    if not ServiceOrder.objects.visible_to(actor).filter(pk=order.pk).exists():
-        raise PermissionDenied(
-            _("This order belongs to another organisation unit outside your reach.")
-        )
 
 
 # --- PRT-1: the charge of a line -----------------------------------------------------------
@@ -175,7 +169,7 @@ def request_part(
     the user is decided with evidence (written; photos go to the order's attachments).
     The charge is computed now from the price in force on the order's received day."""
     require_perm(actor, "parts.add_partline")
-    _require_reach(actor, order)
+    require_order_reach(actor, order)
     if not may_request(actor, order):
         raise PermissionDenied(_("Only the order's technician or dispatch may request parts."))
     evidence = (evidence or "").strip()
@@ -237,7 +231,7 @@ def sign_line(
     line becomes d (the old part must come back, deposit charged). Refusing needs a comment.
     """
     require_perm(actor, "parts.sign_partline")
-    _require_reach(actor, line.order)
+    require_order_reach(actor, line.order)
     comment = (comment or "").strip()
     with transaction.atomic():
         line = (
@@ -301,7 +295,7 @@ def issue_lines(
     serial numbers. An unpaid charged line becomes the technician's receivable (PRT-1 f,
     FIN-2); a line whose old part must come back gets its due date (PRT-1 d)."""
     require_perm(actor, "parts.issue_partline")
-    _require_reach(actor, order)
+    require_order_reach(actor, order)
     serials = serials or {}
     if not lines:
         raise ServiceError(_("Choose the lines to issue."))
@@ -387,7 +381,7 @@ def issue_lines(
 def use_line(*, actor, line: PartLine) -> PartLine:
     """The technician fitted the part on the order: it leaves their stock for good."""
     order = line.order
-    _require_reach(actor, order)
+    require_order_reach(actor, order)
     if not (
         line.order.technician_id == actor.pk or actor.has_perm("service.dispatch_serviceorder")
     ):
@@ -433,7 +427,7 @@ def return_unused(*, actor, line: PartLine, warehouse: Warehouse | None = None) 
     """PRT-3: an issued part not used goes back to the warehouse; nothing is charged for it
     and a receivable it raised is cancelled."""
     require_perm(actor, "parts.issue_partline")
-    _require_reach(actor, line.order)
+    require_order_reach(actor, line.order)
     with transaction.atomic():
         line = (
             PartLine.objects.select_for_update(of=("self",))
@@ -490,7 +484,7 @@ def receive_old_part(*, actor, line: PartLine, serials: Sequence[str] = ()) -> P
     once — the line becomes a warranty line (nothing charged), a paid deposit is credited
     back to the customer, an unpaid one's receivable is cancelled."""
     require_perm(actor, "parts.issue_partline")
-    _require_reach(actor, line.order)
+    require_order_reach(actor, line.order)
     with transaction.atomic():
         line = (
             PartLine.objects.select_for_update(of=("self",))

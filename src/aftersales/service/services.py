@@ -55,8 +55,11 @@ def _require(actor, perm: str) -> None:
         )
 
 
-def _require_reach(actor, order: ServiceOrder) -> None:
-    if not ServiceOrder.objects.visible_to(actor).filter(pk=order.pk).exists():
+def require_order_reach(actor, order: ServiceOrder | int) -> None:
+    """ORG-3: PermissionDenied unless the order (or its id) is within the actor's reach —
+    the one check every app uses for orders."""
+    pk = order if isinstance(order, int) else order.pk
+    if not ServiceOrder.objects.visible_to(actor).filter(pk=pk).exists():
         raise PermissionDenied(
             _("This order belongs to another organisation unit outside your reach.")
         )
@@ -261,7 +264,7 @@ def _transition(
     """Apply one workflow transition under a row lock; refuses a stale state."""
     with transaction.atomic():
         locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-        _require_reach(actor, locked)
+        require_order_reach(actor, locked)
         transition = workflow.require(locked, action, actor)
         before = snapshot(locked)
         for field, value in changes.items():
@@ -422,7 +425,7 @@ def dispatch_candidates(order: ServiceOrder, *, actor=None) -> list[Candidate]:
     """
     if actor is not None:
         _require(actor, "service.dispatch_serviceorder")
-        _require_reach(actor, order)
+        require_order_reach(actor, order)
     now = timezone.now()
     open_orders = Q(assigned_orders__status__in=OPEN_STATUSES)
     people = (
@@ -738,7 +741,7 @@ def override_service_kind(*, actor, order: ServiceOrder, kind: str, reason: str)
         raise ServiceError(errors)
     with transaction.atomic():
         locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
-        _require_reach(actor, locked)
+        require_order_reach(actor, locked)
         if not locked.is_open:
             raise ServiceError(_("The service kind of a finished order cannot change."))
         before = snapshot(locked)
@@ -1069,7 +1072,7 @@ def add_attachment(*, actor, order: ServiceOrder, content: bytes, name: str, cap
     from aftersales.service.models import OrderAttachment
 
     _require(actor, "service.view_serviceorder")
-    _require_reach(actor, order)
+    require_order_reach(actor, order)
     if not may_add_attachment(actor, order):
         raise PermissionDenied(
             _("Only the order's technician, intake or dispatch may add photos and files.")
@@ -1188,7 +1191,7 @@ def refer_question(*, actor, order: ServiceOrder, question: str, referred_to, ki
     from aftersales.service.models import Referral, ReferralKind, Status
 
     _require(actor, REFER_PERMISSION)
-    _require_reach(actor, order)
+    require_order_reach(actor, order)
     question = (question or "").strip()
     kind = kind or ReferralKind.OTHER
     errors: dict[str, str] = {}
@@ -1267,7 +1270,7 @@ def answer_question(*, actor, referral, answer: str, reply_channel: str):
     from aftersales.service.models import Referral, ReplyChannel
 
     order = referral.order
-    _require_reach(actor, order)
+    require_order_reach(actor, order)
     if not may_answer(actor, referral):
         raise PermissionDenied(
             _("Only the person the question was referred to, or dispatch, may answer it.")
