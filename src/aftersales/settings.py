@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.leads",
     "aftersales.parts",
+    "aftersales.charges",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,10 @@ SPECTACULAR_SETTINGS = {
 AFTERSALES_SMALL_PART_LIMIT = os.environ.get("AFTERSALES_SMALL_PART_LIMIT", "50.00")
 # PRT-1 d, PRT-3: days the technician has to bring a warranty part's old part back.
 AFTERSALES_OLD_PART_DAYS = int(os.environ.get("AFTERSALES_OLD_PART_DAYS", "15"))
+# FEE-5: hours finance has to tell the technician that a customer's payment arrived.
+AFTERSALES_PAYMENT_NOTICE_HOURS = int(os.environ.get("AFTERSALES_PAYMENT_NOTICE_HOURS", "12"))
+# FEE-2: days a quotation stays valid for the customer's acceptance.
+AFTERSALES_QUOTATION_DAYS = int(os.environ.get("AFTERSALES_QUOTATION_DAYS", "30"))
 
 # --- public web repair form (REQ-1, REQ-4) ----------------------------------------
 # Rate limits per client address ("5/h" = 5 per hour), counted in the default cache:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("aftersales.notifications.urls")),
     path("leads/", include("aftersales.leads.urls")),
     path("parts/", include("aftersales.parts.urls")),
+    path("charges/", include("aftersales.charges.urls")),
     path("api/", include("aftersales.api.urls")),
     path("admin/", admin.site.urls),
 ]

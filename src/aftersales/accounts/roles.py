@@ -63,6 +63,32 @@ KEEP_STOCK = [
     "parts.add_stockcount",
     "parts.view_slip",
 ]
+# PRT-4 shipments by courier: the keeper sends and receives; a technician sends returns.
+SHIP_PARTS = ["parts.view_shipment", "parts.add_shipment", "parts.change_shipment"]
+# PRT-7: technicians and keepers ask purchasing; purchasing answers.
+ASK_PURCHASING = ["parts.view_purchaseinquiry", "parts.add_purchaseinquiry"]
+ANSWER_PURCHASING = ["parts.view_purchaseinquiry", "parts.answer_purchaseinquiry"]
+# FEE-1…FEE-3: the charge sheet, labour and the quotation on the order; money on site.
+QUOTE_ORDERS = [
+    "charges.view_labourline",
+    "charges.add_labourline",
+    "charges.view_quotation",
+    "charges.add_quotation",
+    "charges.view_customerpayment",
+]
+COLLECT_PAYMENT = ["charges.collect_payment", "charges.add_invoice", "charges.view_invoice"]
+# FEE-3, FEE-5: finance registers payments, takes cash hand-overs, issues invoices.
+FINANCE_MONEY = [
+    "charges.view_labourline",
+    "charges.view_quotation",
+    "charges.view_customerpayment",
+    "charges.register_payment",
+    "charges.view_cashhandover",
+    "charges.add_cashhandover",
+    "charges.view_invoice",
+    "charges.add_invoice",
+    "charges.issue_invoice",
+]
 EDIT_CUSTOMERS = [
     "customers.add_customer",
     "customers.change_customer",
@@ -98,13 +124,22 @@ ROLES: list[Role] = [
         + EDIT_UNITS
         + RUN_ORDERS
         + VIEW_PARTS
-        + ["accounts.view_user"],
+        + QUOTE_ORDERS
+        + ["accounts.view_user", "parts.view_shipment"],
         wide_reach=True,
     ),
     Role(
         "technician",
         _("After-sales technician"),
-        VIEW_BASICS + HANDLE_ORDERS + RECORD_LEADS + VIEW_PARTS + REQUEST_PARTS,
+        VIEW_BASICS
+        + HANDLE_ORDERS
+        + RECORD_LEADS
+        + VIEW_PARTS
+        + REQUEST_PARTS
+        + ["parts.view_shipment", "parts.add_shipment"]
+        + ASK_PURCHASING
+        + QUOTE_ORDERS
+        + COLLECT_PAYMENT,
     ),
     Role(
         "salesperson",
@@ -143,7 +178,11 @@ ROLES: list[Role] = [
         + RECORD_LEADS
         + WORK_LEADS
         + VIEW_PARTS
-        + REQUEST_PARTS,
+        + REQUEST_PARTS
+        + ["parts.view_shipment", "parts.add_shipment"]
+        + ASK_PURCHASING
+        + QUOTE_ORDERS
+        + COLLECT_PAYMENT,
     ),
     Role(
         "information_manager",
@@ -163,7 +202,7 @@ ROLES: list[Role] = [
     Role(
         "finance",
         _("Finance staff"),
-        VIEW_BASICS + VIEW_LEADS + VIEW_PARTS + FINANCE_PARTS,
+        VIEW_BASICS + VIEW_LEADS + VIEW_PARTS + FINANCE_PARTS + FINANCE_MONEY,
         wide_reach=True,
     ),
     Role(
@@ -174,6 +213,7 @@ ROLES: list[Role] = [
         + VIEW_LEADS
         + VIEW_PARTS
         + FINANCE_PARTS
+        + FINANCE_MONEY
         + ["parts.approve_stockcount"],
         wide_reach=True,
     ),
@@ -181,13 +221,16 @@ ROLES: list[Role] = [
     Role(
         "warehouse_keeper",
         _("Warehouse keeper"),
-        VIEW_BASICS + VIEW_PARTS + KEEP_STOCK,
+        VIEW_BASICS + VIEW_PARTS + KEEP_STOCK + SHIP_PARTS + ASK_PURCHASING,
         wide_reach=True,
     ),
     Role(
         "purchasing",
         _("Purchasing"),
-        VIEW_BASICS + VIEW_PARTS + ["parts.view_stocklevel", "parts.view_stockmove"],
+        VIEW_BASICS
+        + VIEW_PARTS
+        + ["parts.view_stocklevel", "parts.view_stockmove"]
+        + ANSWER_PURCHASING,
         wide_reach=True,
     ),
     Role(

@@ -22,6 +22,10 @@ API_MODULES = [
     "aftersales.parts.catalogue_api",
     "aftersales.parts.stock_api",
     "aftersales.parts.line_api",
+    "aftersales.parts.shipping_api",
+    "aftersales.parts.purchasing_api",
+    "aftersales.charges.quote_api",
+    "aftersales.charges.money_api",
 ]
 
 router = DefaultRouter()

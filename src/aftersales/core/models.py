@@ -134,3 +134,25 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.day} {self.last}"
+
+
+class JobRun(models.Model):
+    """A periodic job's run for one period (a day, a month): claimed once by inserting this
+    row, so a job run twice, or by two workers at once, does its work exactly once."""
+
+    job = models.CharField(_("job"), max_length=60)
+    period = models.CharField(_("period"), max_length=20)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="one_run_per_job_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} · {self.period}"

@@ -450,6 +450,19 @@ class PartLine(TimeStampedModel):
     deposit_reversed_at = models.DateTimeField(_("deposit reversed at"), null=True, blank=True)
     # What the customer is owed back when a paid deposit is reversed (PRT-1 d).
     deposit_credit = models.DecimalField(_("deposit credited"), default=Decimal("0.00"), **MONEY)
+    # PRT-1 f, FEE-4: the technician agrees the part goes out before the customer pays; the
+    # receivable is then theirs (FIN-2). Finance can sign "unpaid" only after this.
+    credit_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issue before payment agreed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    credit_approved_at = models.DateTimeField(
+        _("issue before payment agreed at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("parts line")
@@ -596,3 +609,197 @@ class StockCountLine(models.Model):
     @property
     def variance(self) -> int | None:
         return None if self.counted is None else self.counted - self.expected
+
+
+# --- PRT-4: parts by courier ------------------------------------------------------------
+
+
+class ShipmentDirection(models.TextChoices):
+    TO_CUSTOMER = "to_customer", _("to the customer")
+    TO_TECHNICIAN = "to_technician", _("to a technician")
+    RETURN = "return", _("back to the warehouse")
+
+
+class ShipmentStatus(models.TextChoices):
+    PREPARED = "prepared", _("prepared")
+    SHIPPED = "shipped", _("shipped")
+    DELIVERED = "delivered", _("delivered")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Shipment(TimeStampedModel):
+    """PRT-4: parts sent by courier to a customer or a technician, or old and unused parts
+    coming back (freight collect). Records the courier and the tracking number."""
+
+    number = models.CharField(_("shipment no."), max_length=30, unique=True, editable=False)
+    direction = models.CharField(_("direction"), max_length=20, choices=ShipmentDirection.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ShipmentStatus.choices,
+        default=ShipmentStatus.PREPARED,
+    )
+    order = models.ForeignKey(
+        "service.ServiceOrder",
+        verbose_name=_("service order"),
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        help_text=_("Where the parts leave from, or where a return goes to."),
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=100)
+    recipient_phone = models.CharField(_("recipient's phone"), max_length=30)
+    address = models.CharField(_("address"), max_length=300)
+    courier = models.CharField(_("courier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking no."), max_length=60, blank=True)
+    freight_collect = models.BooleanField(_("freight collect (到付)"), default=False)
+    freight = models.DecimalField(_("freight"), null=True, blank=True, **MONEY)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shipped by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_note = models.CharField(_("delivery note"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(freight__isnull=True) | Q(freight__gte=0), name="freight_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "direction"], name="shipment_status_dir")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ShipmentItem(models.Model):
+    """One part in a parcel; names the order's line it belongs to when there is one."""
+
+    shipment = models.ForeignKey(
+        Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="items"
+    )
+    part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line = models.ForeignKey(
+        PartLine,
+        verbose_name=_("parts line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipment_items",
+    )
+    old_part = models.BooleanField(_("old part"), default=False)
+    serial_numbers = models.JSONField(_("serial numbers"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment item")
+        verbose_name_plural = _("shipment items")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_item_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} · {self.part.code} × {self.quantity}"
+
+
+# --- PRT-7: can purchasing buy a part that is not an assembly? ---------------------------
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "open", _("waiting for purchasing")
+    ANSWERED = "answered", _("answered")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class PurchaseInquiry(TimeStampedModel):
+    """PRT-7: a technician or keeper asks purchasing whether a non-assembly part can be
+    bought; purchasing answers yes or no, with supplier, price and date when yes."""
+
+    number = models.CharField(_("inquiry no."), max_length=30, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=InquiryStatus.choices, default=InquiryStatus.OPEN
+    )
+    part = models.ForeignKey(
+        Part,
+        verbose_name=_("part"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inquiries",
+    )
+    description = models.CharField(
+        _("what is needed"),
+        max_length=300,
+        blank=True,
+        help_text=_("For a part not in the catalogue: name, specification, where it fits."),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    order = models.ForeignKey(
+        "service.ServiceOrder",
+        verbose_name=_("service order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchase_inquiries",
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    asked_at = models.DateTimeField(_("asked at"), db_index=True)
+    can_buy = models.BooleanField(_("can be bought"), null=True, blank=True)
+    answer = models.TextField(_("purchasing's answer"), blank=True)
+    supplier = models.CharField(_("supplier"), max_length=100, blank=True)
+    unit_cost = models.DecimalField(_("unit cost"), null=True, blank=True, **MONEY)
+    expected_on = models.DateField(_("expected on"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("purchase inquiry")
+        verbose_name_plural = _("purchase inquiries")
+        ordering = ["-asked_at", "-pk"]
+        permissions = [("answer_purchaseinquiry", _("Can answer purchase inquiries"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inquiry_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0),
+                name="inquiry_cost_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -6,3 +6,9 @@ class ServiceConfig(AppConfig):
     name = "aftersales.service"
     label = "service"
     verbose_name = _("Service orders")
+
+    def ready(self):
+        from aftersales.core.periodic import periodic
+        from aftersales.service import sla
+
+        periodic("sla")(lambda now: sla.sweep(now))

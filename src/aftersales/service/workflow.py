@@ -146,9 +146,22 @@ def require(order: ServiceOrder, action: str, actor) -> Transition:
             % {"status": order.get_status_display(), "action": action_label(action)}
         )
     refusal = transition.guard(order) if transition.guard else ""
+    for guard in EXTRA_GUARDS.get(action, ()):
+        refusal = refusal or guard(order)
     if refusal:
         raise ServiceError(refusal)
     return transition
+
+
+# Conditions other apps put on an action (the charges app: paid work is completed only with
+# the customer's accepted quotation, FEE-2). Each returns why not, or "".
+EXTRA_GUARDS: dict[str, list[Callable[[ServiceOrder], str]]] = {}
+
+
+def add_guard(action: str, guard: Callable[[ServiceOrder], str]) -> None:
+    assert action in TRANSITIONS, action
+    if guard not in EXTRA_GUARDS.setdefault(action, []):
+        EXTRA_GUARDS[action].append(guard)
 
 
 def require_actor(order: ServiceOrder, action: str, actor) -> None:

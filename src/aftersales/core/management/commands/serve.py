@@ -49,9 +49,10 @@ class Command(BaseCommand):
             env=env,
         )
         worker = subprocess.Popen([sys.executable, "-m", "aftersales.cli", "db_worker"], env=env)
-        # The SLA sweep every minute (SVC-7); it claims each clock, so extra copies are harmless.
+        # Every periodic job each minute (SLA, scheduled reports, payment notices); each claims
+        # its work, so extra copies are harmless.
         sweeper = subprocess.Popen(
-            [sys.executable, "-m", "aftersales.cli", "sla_sweep", "--every", "60", "-v", "0"],
+            [sys.executable, "-m", "aftersales.cli", "sweep", "--every", "60", "-v", "0"],
             env=env,
         )
         url = f"http://{opts['host']}:{opts['port']}/"
