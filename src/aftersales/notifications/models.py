@@ -15,6 +15,13 @@ class Topic(models.TextChoices):
     LEAD_RECORDED = "lead.recorded", _("New sales lead")
     QUESTION_REFERRED = "question.referred", _("Question referred to you")
     QUESTION_ANSWERED = "question.answered", _("Your referred question was answered")
+    SHIPMENT_SENT = "parts.shipped", _("Parts shipped")
+    INQUIRY_ASKED = "parts.inquiry", _("Purchase inquiry to answer")
+    INQUIRY_ANSWERED = "parts.inquiry_answered", _("Your purchase inquiry was answered")
+    PAYMENT_ARRIVED = "payment.arrived", _("Customer's payment arrived")
+    PAYMENT_LATE = "payment.late", _("Payment not yet passed on to the technician")
+    QUOTATION_ACCEPTED = "quotation.accepted", _("Quotation accepted")
+    REPORT_SENT = "report.sent", _("Scheduled report")
 
 
 class NotificationQuerySet(models.QuerySet):
