@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
 AFTERSALES_SMALL_PART_LIMIT = os.environ.get("AFTERSALES_SMALL_PART_LIMIT", "50.00")
 # PRT-1 d, PRT-3: days the technician has to bring a warranty part's old part back.
 AFTERSALES_OLD_PART_DAYS = int(os.environ.get("AFTERSALES_OLD_PART_DAYS", "15"))
+# PRT-5: the local time after which the day's consumed-parts report goes to purchasing.
+AFTERSALES_CONSUMED_REPORT_AT = os.environ.get("AFTERSALES_CONSUMED_REPORT_AT", "17:30")
 # FEE-5: hours finance has to tell the technician that a customer's payment arrived.
 AFTERSALES_PAYMENT_NOTICE_HOURS = int(os.environ.get("AFTERSALES_PAYMENT_NOTICE_HOURS", "12"))
 # FEE-2: days a quotation stays valid for the customer's acceptance.

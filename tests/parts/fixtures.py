@@ -79,6 +79,9 @@ def requested(order, people, part, **fields):
 
 def signed(order, people, part, payment="paid", **fields):
     line = requested(order, people, part, **fields)
+    if payment == "unpaid" and line.amount > 0 and line.charge_rule != "d":
+        # PRT-1 f: a customer charge goes out unpaid only on the technician's agreement.
+        services.agree_to_issue_unpaid(actor=people["technician"], line=line)
     return services.sign_line(actor=people["finance"], line=line, approve=True, payment=payment)
 
 

@@ -276,3 +276,25 @@ def test_prt_1_the_line_list_costs_the_same_queries_for_2_or_8(
         slips = tech.get("/api/slips/")
     assert lines.data["count"] == 8 and slips.data["count"] == 8
     assert D(lines.data["results"][0]["amount"]) == D("0.00")
+
+
+def test_prt_1f_fee_4_agree_unpaid_through_the_api(api_for, working_order, people, catalogue):
+    """Finance's "unpaid" is a 400 until the order's technician agrees (POST agree-unpaid);
+    someone else's agreement is a 403."""
+    tech, fin = api_for(people["technician"]), api_for(people["finance"])
+    resp = _create(
+        tech, working_order, catalogue["parts"]["sensor"], user_caused=True, evidence="摔"
+    )
+    line_id = resp.data["id"]
+    sign = {"approve": True, "payment": "unpaid"}
+    refused = fin.post(f"{LINES}{line_id}/sign/", sign, format="json")
+    assert refused.status_code == 400 and "payment" in refused.data
+    assert PartLine.objects.get(pk=line_id).status == LineStatus.REQUESTED
+    assert (
+        api_for(people["branch_manager"]).post(f"{LINES}{line_id}/agree-unpaid/").status_code == 403
+    )
+    agreed = tech.post(f"{LINES}{line_id}/agree-unpaid/")
+    assert (
+        agreed.status_code == 200 and agreed.data["credit_approved_by"] == people["technician"].pk
+    )
+    assert fin.post(f"{LINES}{line_id}/sign/", sign, format="json").status_code == 200

@@ -458,3 +458,73 @@ def test_sec_5_finance_outside_the_orders_reach_cannot_sign(working_order, peopl
     outsider = type(outsider).objects.get(pk=outsider.pk)  # fresh permission cache
     with pytest.raises(PermissionDenied):
         services.sign_line(actor=outsider, line=line, approve=True, payment="paid")
+
+
+# --- PRT-1 f, FEE-4: issue before payment only on the technician's agreement ----------------
+
+
+def test_prt_1f_fee_4_unpaid_customer_charge_needs_the_technicians_agreement(
+    working_order, people, catalogue
+):
+    """A user-caused (charged) line cannot be signed "unpaid" until the order's technician
+    agreed; refused with the reason and nothing written; after the agreement it can, and
+    the issue makes the receivable theirs."""
+    line = request(
+        working_order, people, catalogue["parts"]["sensor"], user_caused=True, evidence="摔裂"
+    )
+    assert line.charge_rule == ChargeRule.USER_DAMAGE
+    with pytest.raises(ServiceError) as refused:
+        services.sign_line(actor=people["finance"], line=line, approve=True, payment="unpaid")
+    assert "technician has not agreed" in str(refused.value.message_dict["payment"])
+    line.refresh_from_db()
+    assert (line.status, line.signed_by) == (LineStatus.REQUESTED, None)
+    agreed = services.agree_to_issue_unpaid(actor=people["technician"], line=line)
+    assert agreed.credit_approved_by == people["technician"]
+    assert agreed.credit_approved_at is not None
+    assert AuditEntry.objects.filter(action="parts.line.credit_agreed").count() == 1
+    services.sign_line(actor=people["finance"], line=line, approve=True, payment="unpaid")
+    services.issue_lines(
+        actor=people["keeper"], order=working_order, lines=[line], warehouse=catalogue["central"]
+    )
+    assert Receivable.objects.get(line=line).owner == people["technician"]
+
+
+def test_prt_1f_only_the_orders_technician_agrees_and_only_for_a_customer_charge(
+    working_order, people, catalogue
+):
+    charged = request(
+        working_order, people, catalogue["parts"]["sensor"], user_caused=True, evidence="进水"
+    )
+    for someone in (people["agent"], people["finance"]):
+        with pytest.raises(PermissionDenied):
+            services.agree_to_issue_unpaid(actor=someone, line=charged)
+    charged.refresh_from_db()
+    assert charged.credit_approved_by is None
+    # A PRT-1 d deposit is the requesting technician's anyway: nothing to agree, and
+    # finance signs it unpaid without an agreement.
+    deposit = request(working_order, people, catalogue["parts"]["sensor"])
+    assert deposit.charge_rule == ChargeRule.DEPOSIT
+    with pytest.raises(ServiceError):
+        services.agree_to_issue_unpaid(actor=people["technician"], line=deposit)
+    services.sign_line(actor=people["finance"], line=deposit, approve=True, payment="unpaid")
+    deposit.refresh_from_db()
+    assert deposit.payment == Payment.UNPAID
+
+
+def test_prt_1f_agreement_given_with_the_request_and_once_only(working_order, people, catalogue):
+    line = services.request_part(
+        actor=people["technician"],
+        order=working_order,
+        part=catalogue["parts"]["sensor"],
+        quantity=1,
+        user_caused=True,
+        evidence="用户摔落",
+        issue_before_payment=True,
+    )
+    assert line.credit_approved_by == people["technician"]
+    with pytest.raises(ServiceError):
+        services.agree_to_issue_unpaid(actor=people["technician"], line=line)
+    signed_line = services.sign_line(
+        actor=people["finance"], line=line, approve=True, payment="unpaid"
+    )
+    assert signed_line.payment == Payment.UNPAID

@@ -9,7 +9,7 @@ import datetime as dt
 from django.utils import timezone
 
 from aftersales.parts import services, stock
-from aftersales.parts.models import PartLine, StockMove
+from aftersales.parts.models import ChargeRule, PartLine, StockMove
 from aftersales.service.models import ServiceKind
 
 # part no., quantity into HQ, quantity into Hangzhou
@@ -117,6 +117,8 @@ def _lines(ctx, *, keeper, finance, hq) -> None:
     # PRT-1 f: a four-way valve issued unpaid on the technician's word; its old part is
     # overdue, and the receivable is the technician's (FIN-2).
     valve = ask(second, "VLV-4W-20")
+    if valve.amount and valve.charge_rule != ChargeRule.DEPOSIT:
+        services.agree_to_issue_unpaid(actor=second.technician, line=valve)
     services.sign_line(
         actor=finance, line=valve, approve=True, payment="unpaid" if valve.amount else ""
     )
@@ -128,6 +130,9 @@ def _lines(ctx, *, keeper, finance, hq) -> None:
 
     # FEE-1 paid service: a new remote control at list price, issued before payment.
     remote = ask(third, "RC-KRF")
+    if remote.amount and remote.charge_rule != ChargeRule.DEPOSIT:
+        # PRT-1 f, FEE-4: the technician agrees to issue before the customer pays.
+        services.agree_to_issue_unpaid(actor=third.technician, line=remote)
     services.sign_line(
         actor=finance, line=remote, approve=True, payment="unpaid" if remote.amount else ""
     )

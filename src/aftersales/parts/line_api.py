@@ -111,6 +111,8 @@ class PartLineSerializer(serializers.ModelSerializer):
             "old_part_received_by",
             "deposit_reversed_at",
             "deposit_credit",
+            "credit_approved_by",
+            "credit_approved_at",
             "created_at",
             "updated_at",
         ]
@@ -135,6 +137,13 @@ class PartLineCreateSerializer(serializers.Serializer):
         help_text=gettext_lazy(
             "Ask finance that the old part need not come back (PRT-1 c, a large part whose "
             "recovery costs too much or is worth nothing)."
+        ),
+    )
+    issue_before_payment = serializers.BooleanField(
+        default=False,
+        help_text=gettext_lazy(
+            "The order's technician agrees that a charged part goes out before the customer "
+            "pays; the receivable is theirs (PRT-1 f, FEE-4)."
         ),
     )
 
@@ -207,6 +216,7 @@ class PartLineViewSet(
         "create": [REQUEST_LINES],
         "sign": [SIGN_LINES],
         "use": [],  # the order's technician or dispatch: the service decides
+        "agree_unpaid": [REQUEST_LINES],
         "return_unused": [ISSUE_LINES],
         "receive_old_part": [ISSUE_LINES],
     }
@@ -265,6 +275,15 @@ class PartLineViewSet(
                 comment=data.validated_data["comment"],
             )
         )
+
+    @extend_schema(request=None, responses={200: PartLineSerializer})
+    @action(detail=True, methods=["post"], url_path="agree-unpaid")
+    def agree_unpaid(self, request, pk=None):
+        """PRT-1 f, FEE-4: the order's technician agrees that the charged part goes out
+        before the customer pays; the receivable is then theirs. Finance can sign the line
+        "unpaid" only after this."""
+        line = self.get_object()
+        return self._answer(services.agree_to_issue_unpaid(actor=request.user, line=line))
 
     @extend_schema(request=None, responses={200: PartLineSerializer})
     @action(detail=True, methods=["post"])

@@ -79,6 +79,11 @@ class PartRequestForm(StyledForm):
         required=False,
         help_text=_("For a large part whose recovery costs too much or is worth nothing."),
     )
+    issue_before_payment = forms.BooleanField(
+        label=_("Issue before the customer pays (the receivable is mine)"),
+        required=False,
+        help_text=_("PRT-1 f, FEE-4: for a charged part the customer has not paid yet."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -181,6 +181,24 @@ def line_use(request, pk: int):
 
 
 @login_required
+@require_POST
+def line_agree_unpaid(request, pk: int):
+    """PRT-1 f, FEE-4: the order's technician agrees that the part goes out before payment."""
+    require_any_perm(request.user, REQUEST_LINES)
+    line = _line_for(request, pk)
+    try:
+        services.agree_to_issue_unpaid(actor=request.user, line=line)
+    except ServiceError as exc:
+        return _order_page(request, line.order, {"line": line.pk, "errors": _refused_messages(exc)})
+    messages.success(
+        request,
+        _("Agreed: %(part)s may be issued before the customer pays; the receivable is yours.")
+        % {"part": line.part},
+    )
+    return _back_to_order(line.order_id)
+
+
+@login_required
 @require_GET
 def part_lookup(request):
     """The suggestions of the request form (htmx fragment): active parts by no. or name."""
@@ -561,6 +579,7 @@ urlpatterns = [
     path("lines/old-parts/", old_parts_due, name="old_parts_due"),
     path("lines/mine/", my_parts, name="my_parts"),
     path("lines/<int:pk>/use/", line_use, name="line_use"),
+    path("lines/<int:pk>/agree-unpaid/", line_agree_unpaid, name="line_agree_unpaid"),
     path("lines/<int:pk>/sign/", line_sign, name="line_sign"),
     path("lines/<int:pk>/receive-old-part/", old_part_receive, name="old_part_receive"),
     path("lines/<int:pk>/return/", line_return, name="line_return"),

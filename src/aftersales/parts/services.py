@@ -164,10 +164,14 @@ def request_part(
     user_caused: bool = False,
     evidence: str = "",
     waiver_requested: bool = False,
+    issue_before_payment: bool = False,
 ) -> PartLine:
     """PRT-1: a part needed on the order, with the cause. Whether the damage was caused by
     the user is decided with evidence (written; photos go to the order's attachments).
-    The charge is computed now from the price in force on the order's received day."""
+    The charge is computed now from the price in force on the order's received day.
+
+    ``issue_before_payment``: the order's technician agrees at once that a charged part may
+    go out before the customer pays (PRT-1 f, FEE-4; see ``agree_to_issue_unpaid``)."""
     require_perm(actor, "parts.add_partline")
     require_order_reach(actor, order)
     if not may_request(actor, order):
@@ -207,8 +211,66 @@ def request_part(
                 }
             )
         _apply(line, charge)
+        if issue_before_payment:
+            _refuse_credit(actor, line)
+            line.credit_approved_by = actor
+            line.credit_approved_at = timezone.now()
         line.save()
         record(line, "parts.line.requested", actor=actor, note=line.get_charge_rule_display())
+    return line
+
+
+def _needs_credit_agreement(line: PartLine) -> bool:
+    """A customer charge (not a PRT-1 d deposit, which the requesting technician owes anyway
+    until the old part is back) goes out unpaid only on the technician's agreement."""
+    return line.amount > 0 and line.charge_rule != ChargeRule.DEPOSIT
+
+
+def _refuse_credit(actor, line: PartLine) -> None:
+    if line.order.technician_id != actor.pk:
+        raise PermissionDenied(
+            _(
+                "Only the order's technician can agree to issue before payment: "
+                "the receivable is theirs."
+            )
+        )
+    if not _needs_credit_agreement(line):
+        raise ServiceError(
+            {
+                "issue_before_payment": _(
+                    "This line charges the customer nothing; there is nothing to agree."
+                )
+            }
+        )
+
+
+def agree_to_issue_unpaid(*, actor, line: PartLine) -> PartLine:
+    """PRT-1 f, FEE-4: the order's technician agrees that a charged part goes out before the
+    customer pays (款到发货 otherwise); the receivable is then theirs to collect (FIN-2).
+    Recorded with who and when; finance can sign the line "unpaid" only after it."""
+    require_perm(actor, "parts.add_partline")
+    require_order_reach(actor, line.order)
+    with transaction.atomic():
+        line = (
+            PartLine.objects.select_for_update(of=("self",))
+            .select_related("order", "part")
+            .get(pk=line.pk)
+        )
+        _refuse_credit(actor, line)
+        if line.status != LineStatus.REQUESTED:
+            raise ServiceError(
+                _("This line is “%(status)s”; agree before finance signs it.")
+                % {"status": line.get_status_display()}
+            )
+        if line.credit_approved_by_id:
+            raise ServiceError(_("You have already agreed to issue this line before payment."))
+        line.credit_approved_by = actor
+        line.credit_approved_at = timezone.now()
+        line.updated_by = actor
+        line.save(
+            update_fields=["credit_approved_by", "credit_approved_at", "updated_by", "updated_at"]
+        )
+        record(line, "parts.line.credit_agreed", actor=actor, note=str(line.amount))
     return line
 
 
@@ -257,6 +319,20 @@ def sign_line(
                 if payment not in (Payment.PAID, Payment.UNPAID):
                     raise ServiceError(
                         {"payment": _("Say whether the customer has paid for this line.")}
+                    )
+                if (
+                    payment == Payment.UNPAID
+                    and _needs_credit_agreement(line)
+                    and not line.credit_approved_by_id
+                ):
+                    raise ServiceError(
+                        {
+                            "payment": _(
+                                "The customer has not paid and the technician has not agreed to "
+                                "issue first (PRT-1 f, FEE-4): wait for the payment or the "
+                                "technician's agreement."
+                            )
+                        }
                     )
                 line.payment = payment
             else:
@@ -578,6 +654,14 @@ def unreturned_old_parts(*, actor, year: int, month: int):
     for finance — lines waived under b and c owe no old part and are not listed. One query.
     """
     require_any_perm(actor, "parts.issue_partline", "parts.sign_partline")
+    return unreturned_in_month(year, month).filter(
+        order__in=ServiceOrder.objects.visible_to(actor).values("pk")
+    )
+
+
+def unreturned_in_month(year: int, month: int):
+    """PRT-6 for the whole company (the scheduled report); people see it through
+    ``unreturned_old_parts``, limited to their reach."""
     start, end = month_bounds(year, month)
     return (
         PartLine.objects.filter(
@@ -586,7 +670,6 @@ def unreturned_old_parts(*, actor, year: int, month: int):
             status__in=[LineStatus.ISSUED, LineStatus.USED],
             slip__issued_at__gte=start,
             slip__issued_at__lt=end,
-            order__in=ServiceOrder.objects.visible_to(actor).values("pk"),
         )
         .select_related("order__customer", "order__technician", "part", "slip")
         .order_by("order__technician__username", "slip__issued_at", "pk")
@@ -600,9 +683,14 @@ def consumed_on(*, actor, day: dt.date):
     """PRT-5: every part used on orders on this local day, summed per part, with the orders
     — what the keeper reports to purchasing the same day. Two queries whatever the length.
     """
+    require_any_perm(actor, "parts.view_stockmove", "parts.issue_partline")
+    return consumed_rows(day)
+
+
+def consumed_rows(day: dt.date) -> list[dict]:
+    """PRT-5 rows of a day for the whole company (the report is the warehouse's)."""
     from django.db.models import Sum
 
-    require_any_perm(actor, "parts.view_stockmove", "parts.issue_partline")
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     moves = StockMove.objects.filter(
         kind=MoveKind.USE, at__gte=start, at__lt=start + dt.timedelta(days=1)
