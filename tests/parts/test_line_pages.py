@@ -77,7 +77,8 @@ def test_prt_1_the_technician_sees_the_parts_card_with_the_request_form(
     assert 'data-testid="parts-card"' in html and 'data-testid="form-part-request"' in html
     assert f'action="/parts/lines/request/{working_order.pk}/"' in html
     # the part is typed (with suggestions), not picked from a list of every part
-    assert 'list="parts-suggestions"' in html and "<select" not in html.split("parts-card")[1]
+    card = html.split('data-testid="parts-card"')[1].split("</section>")[0]
+    assert 'list="parts-suggestions"' in card and "<select" not in card
     _no_inline_code(html)
 
 
@@ -584,3 +585,33 @@ def test_prt_1_the_order_card_costs_the_same_queries_for_2_or_8_lines(
     with django_assert_max_num_queries(len(few.captured_queries)):
         resp = c.get(url)
     assert resp.content.decode().count('data-testid="part-line"') == 8
+
+
+def test_prt_1f_fee_4_the_technician_agrees_on_the_card_to_issue_before_payment(
+    client_for, working_order, people, catalogue
+):
+    """The button shows for the order's technician on a requested customer charge; pressing
+    it records the agreement (the sign-off queue shows it); the keeper sees no button."""
+    line = requested(
+        working_order, people, catalogue["parts"]["sensor"], user_caused=True, evidence="摔裂"
+    )
+    tech = client_for(people["technician"])
+    html = tech.get(_order_url(working_order)).content.decode()
+    assert 'data-testid="agree-unpaid"' in html
+    keeper_html = client_for(people["keeper"]).get(_order_url(working_order)).content.decode()
+    assert 'data-testid="agree-unpaid"' not in keeper_html
+    resp = tech.post(reverse("parts:line_agree_unpaid", args=[line.pk]))
+    assert resp.status_code == 302
+    line.refresh_from_db()
+    assert line.credit_approved_by == people["technician"]
+    html = tech.get(_order_url(working_order)).content.decode()
+    assert 'data-testid="agree-unpaid"' not in html and 'data-testid="credit-agreed"' in html
+    queue = client_for(people["finance"]).get(reverse("parts:signoff_queue")).content.decode()
+    assert 'data-testid="credit-agreed"' in queue
+    # Another branch's manager cannot reach the line at all.
+    assert (
+        client_for(people["outsider"])
+        .post(reverse("parts:line_agree_unpaid", args=[line.pk]))
+        .status_code
+        == 403
+    )

@@ -41,6 +41,10 @@ MENU: list[MenuEntry] = [
         "parts.sign_partline",
     ),
     MenuEntry(_("Parts consumed"), "parts:consumed_report", "graph-down", "parts.view_stockmove"),
+    MenuEntry(_("Shipments"), "parts:shipment_list", "truck", "parts.view_shipment"),
+    MenuEntry(
+        _("Purchase inquiries"), "parts:inquiry_list", "cart-check", "parts.view_purchaseinquiry"
+    ),
     MenuEntry(_("Stock"), "parts:stock_list", "boxes", "parts.view_stocklevel"),
     MenuEntry(_("Parts and prices"), "parts:part_list", "gear", "parts.view_part"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),

@@ -220,7 +220,7 @@ def request_part(
     return line
 
 
-def _needs_credit_agreement(line: PartLine) -> bool:
+def needs_credit_agreement(line: PartLine) -> bool:
     """A customer charge (not a PRT-1 d deposit, which the requesting technician owes anyway
     until the old part is back) goes out unpaid only on the technician's agreement."""
     return line.amount > 0 and line.charge_rule != ChargeRule.DEPOSIT
@@ -234,7 +234,7 @@ def _refuse_credit(actor, line: PartLine) -> None:
                 "the receivable is theirs."
             )
         )
-    if not _needs_credit_agreement(line):
+    if not needs_credit_agreement(line):
         raise ServiceError(
             {
                 "issue_before_payment": _(
@@ -322,7 +322,7 @@ def sign_line(
                     )
                 if (
                     payment == Payment.UNPAID
-                    and _needs_credit_agreement(line)
+                    and needs_credit_agreement(line)
                     and not line.credit_approved_by_id
                 ):
                     raise ServiceError(

@@ -1,12 +1,12 @@
-"""The parts card of the service order page (PRT-1, PRT-2, PRT-3), as one inclusion tag so
-the service app's order page needs only ``{% parts_card order %}``."""
+"""The parts card of the service order page (PRT-1, PRT-2, PRT-3, PRT-4, PRT-7), as one
+inclusion tag so the service app's order page needs only ``{% parts_card order %}``."""
 
 from django import template
 from django.utils import timezone
 
 from aftersales.parts import services
 from aftersales.parts.line_forms import PartRequestForm
-from aftersales.parts.models import LineStatus, PartLine
+from aftersales.parts.models import LineStatus, PartLine, Shipment
 
 register = template.Library()
 
@@ -35,8 +35,19 @@ def parts_card(context, order):
     )
     for line in lines:
         line.can_use = acts_for_order and line.status == LineStatus.ISSUED
+        # PRT-1 f, FEE-4: only the order's own technician takes a receivable on.
+        line.can_agree_unpaid = (
+            order.technician_id == user.pk
+            and line.status == LineStatus.REQUESTED
+            and not line.credit_approved_by_id
+            and services.needs_credit_agreement(line)
+        )
         line.errors = failed.get("errors") if failed.get("line") == line.pk else None
     statuses = {line.status for line in lines}
+    # PRT-4: the order's parcels (one query); PRT-7: asking purchasing about a part.
+    shipments = []
+    if user.has_perm("parts.view_shipment"):
+        shipments = list(Shipment.objects.filter(order=order).order_by("-created_at", "-pk"))
     return {
         "show": bool(lines) or form is not None,
         "order": order,
@@ -49,4 +60,8 @@ def parts_card(context, order):
         "to_issue": LineStatus.SIGNED in statuses and user.has_perm("parts.issue_partline"),
         "to_receive": bool(statuses & {LineStatus.ISSUED, LineStatus.USED})
         and user.has_perm("parts.issue_partline"),
+        "shipments": shipments,
+        "can_ship": bool(statuses & {LineStatus.ISSUED, LineStatus.USED})
+        and user.has_perm("parts.add_shipment"),
+        "can_ask": user.has_perm("parts.add_purchaseinquiry"),
     }
