@@ -45,6 +45,14 @@ MENU: list[MenuEntry] = [
     MenuEntry(
         _("Purchase inquiries"), "parts:inquiry_list", "cart-check", "parts.view_purchaseinquiry"
     ),
+    # Charges and money (FEE-2, FEE-3, FEE-5).
+    MenuEntry(
+        _("Quotations"), "charges:quotation_list", "file-earmark-text", "charges.view_quotation"
+    ),
+    MenuEntry(_("Payments"), "charges:payment_list", "receipt", "charges.view_customerpayment"),
+    MenuEntry(_("Cash in hand"), "charges:cash", "cash-stack", "charges.collect_payment"),
+    MenuEntry(_("Cash hand-overs"), "charges:cash", "cash-stack", "charges.add_cashhandover"),
+    MenuEntry(_("Invoices"), "charges:invoice_list", "wallet2", "charges.view_invoice"),
     MenuEntry(_("Stock"), "parts:stock_list", "boxes", "parts.view_stocklevel"),
     MenuEntry(_("Parts and prices"), "parts:part_list", "gear", "parts.view_part"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),
@@ -67,6 +75,8 @@ def menu_for(user, current_path: str) -> list[dict]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue  # an app not installed in this build
+        if any(item["url"] == url for item in items):
+            continue  # one page under two names for two roles: listed once
         items.append({"label": entry.label, "url": url, "icon": entry.icon, "active": False})
     # The entry whose address is the longest start of the current path is the active one
     # (/orders/mine/ is "My orders", not also "Service orders").
