@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -22,9 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def buyer(org):
-    user = User.objects.create_user("caigou_t", password="x", display_name="采购员")
-    user.groups.add(Group.objects.get(name="purchasing"))
-    return user
+    return User.objects.get(username="caigou", groups__name="purchasing")
 
 
 def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

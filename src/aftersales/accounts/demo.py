@@ -29,6 +29,8 @@ PEOPLE = [
     ("caiwu", "赵丽", "HQ-FIN", None, ["finance", "finance_head"]),
     ("cangku", "孙国庆", "HQ-WH", None, ["warehouse_keeper"]),
     ("jishu", "周明", "HQ-TECH", None, ["technical_engineer"]),
+    # Purchasing answers PRT-7 inquiries and gets the PRT-5 consumed-parts report.
+    ("caigou", "林静", "HQ-WH", None, ["purchasing"]),
     ("hz_zhuguan", "吴海峰", "BR-HZ", "EAST-ZJ", ["branch_manager", "regional_head"]),
     ("hz_jishi", "郑伟", "BR-HZ", "EAST-ZJ", ["technician"]),
     ("hz_xiaoshou", "钱芳", "BR-HZ", "EAST-ZJ", ["salesperson"]),

@@ -23,6 +23,7 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("caiwu", "财务 finance"),
     ("cangku", "仓库保管员 warehouse keeper"),
     ("jishu", "技术部工程师 technical engineer"),
+    ("caigou", "采购员 purchasing"),
     ("hz_zhuguan", "杭州分公司主管 Hangzhou branch manager"),
     ("hz_jishi", "杭州分公司售后技师 Hangzhou technician"),
     ("hz_xiaoshou", "杭州分公司销售员 Hangzhou salesperson"),
