@@ -41,6 +41,7 @@ DEMO_MODULES = [
     "aftersales.leads.demo",
     "aftersales.parts.demo",
     "aftersales.parts.demo_traffic",
+    "aftersales.charges.demo",
 ]
 
 

@@ -11,64 +11,17 @@ reportlab's built-in CID font STSong-Light: nothing to download or embed, and an
 Chinese-capable PDF viewer shows it.
 """
 
-import io
 from xml.sax.saxutils import escape
 
-from django.utils import timezone, translation
-
+from aftersales.core.pdf import GREY, LINE, SHADE, build, header, image
+from aftersales.core.pdf import both as _both
+from aftersales.core.pdf import grid as _grid
+from aftersales.core.pdf import label as _label
+from aftersales.core.pdf import register_font as _register_font
+from aftersales.core.pdf import styles as _styles
+from aftersales.core.pdf import text as _text
+from aftersales.core.pdf import when as _when
 from aftersales.service.models import ServiceOrder, Status
-
-FONT = "STSong-Light"
-LATIN = "Helvetica"
-GREY = "#555555"
-LINE = "#888888"
-SHADE = "#f0f0f0"
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-
-def _styles() -> dict:
-    from reportlab.lib.styles import ParagraphStyle
-
-    base = ParagraphStyle("voucher", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
-    return {
-        "value": base,
-        "label": ParagraphStyle("label", parent=base, fontSize=9, leading=11),
-        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=24),
-        "subtitle": ParagraphStyle(
-            "subtitle", parent=base, fontName=LATIN, fontSize=11, leading=14, textColor=GREY
-        ),
-        "number": ParagraphStyle("number", parent=base, fontSize=11, leading=15, alignment=2),
-        "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11, textColor=GREY),
-    }
-
-
-def _text(value) -> str:
-    """User text as Paragraph markup: escaped, line breaks kept."""
-    return escape(str(value or "")).replace("\r\n", "\n").replace("\n", "<br/>")
-
-
-def _label(zh: str, en: str) -> str:
-    return f'{zh}<br/><font name="{LATIN}" size="7" color="{GREY}">{escape(en)}</font>'
-
-
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _both(display) -> str:
-    """A choice's label in Chinese and English (once when they are the same)."""
-    with translation.override("zh-hans"):
-        zh = str(display())
-    with translation.override("en"):
-        en = str(display())
-    return escape(zh if zh == en else f"{zh} {en}")
 
 
 def _plan(order: ServiceOrder) -> str:
@@ -85,18 +38,15 @@ def _plan(order: ServiceOrder) -> str:
 def _signature_flowable(order: ServiceOrder, styles: dict):
     """The drawn signature scaled into its box, or a note; None leaves the box for a pen."""
     from reportlab.lib.units import mm
-    from reportlab.lib.utils import ImageReader
-    from reportlab.platypus import Image, Paragraph
+    from reportlab.platypus import Paragraph
 
     if order.signature:
         try:
             with order.signature.open("rb") as stored:
                 content = stored.read()
-            width, height = ImageReader(io.BytesIO(content)).getSize()
-        except (OSError, ValueError):
+        except OSError:
             return Paragraph("签字图片无法读取 The signature file cannot be read.", styles["note"])
-        scale = min(70 * mm / width, 24 * mm / height)
-        return Image(io.BytesIO(content), width=width * scale, height=height * scale)
+        return image(content, 70 * mm, 24 * mm, styles["note"])
     if order.paper_voucher:
         return Paragraph(
             "客户已在纸质服务单上签字，扫描件随服务单存档。<br/>"
@@ -106,49 +56,10 @@ def _signature_flowable(order: ServiceOrder, styles: dict):
     return None
 
 
-def _grid(rows, widths, *, min_heights=None, split=False):
-    from reportlab.platypus import Table, TableStyle
-
-    table = Table(rows, colWidths=widths, minRowHeights=min_heights, splitInRow=int(split))
-    commands = [
-        ("GRID", (0, 0), (-1, -1), 0.5, LINE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    # Label columns are the even ones, shaded.
-    for col in range(0, len(widths), 2):
-        commands.append(("BACKGROUND", (col, 0), (col, -1), SHADE))
-    table.setStyle(TableStyle(commands))
-    return table
-
-
-def _page_footer(number: str, printed: str):
-    def draw(canvas, doc):
-        from reportlab.lib.units import mm
-
-        canvas.saveState()
-        canvas.setFont(FONT, 7.5)
-        canvas.setFillColor(GREY)
-        canvas.drawString(15 * mm, 9 * mm, f"{number}    打印时间 Printed {printed}")
-        canvas.drawRightString(195 * mm, 9 * mm, f"第 {doc.page} 页 Page {doc.page}")
-        canvas.restoreState()
-
-    return draw
-
-
 def render_voucher(order: ServiceOrder) -> bytes:
     """SVC-4: the order's service voucher, signed or still to be signed, as PDF bytes."""
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     _register_font()
     styles = _styles()
@@ -164,35 +75,15 @@ def render_voucher(order: ServiceOrder) -> bytes:
     story = []
 
     # Header: title and handling unit on the left, order number on the right.
-    header = Table(
-        [
-            [
-                [
-                    p("售后服务单", "title"),
-                    p("After-sales service voucher", "subtitle"),
-                    p(escape(str(order.org_unit)), "note"),
-                ],
-                p(
-                    f'服务单号 <font name="{LATIN}" size="8" color="{GREY}">Order no.</font>'
-                    f"<br/>{escape(order.number)}",
-                    "number",
-                ),
-            ]
-        ],
-        colWidths=[115 * mm, 65 * mm],
+    head = header(
+        "售后服务单",
+        "After-sales service voucher",
+        str(order.org_unit),
+        "服务单号",
+        "Order no.",
+        order.number,
     )
-    header.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, "#000000"),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
-    )
-    story += [header, Spacer(1, 5 * mm)]
+    story += [head, Spacer(1, 5 * mm)]
 
     # The facts of the order, two per row.
     customer = escape(order.customer.name)
@@ -293,18 +184,6 @@ def render_voucher(order: ServiceOrder) -> bytes:
     if order.status == Status.CANCELLED:
         story.append(p(f"已取消 Cancelled: {_text(order.cancel_reason)}", "note"))
 
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=16 * mm,
-        title=f"售后服务单 {order.number}",
-        subject="Service voucher",
-        creator="aftersales",
+    return build(
+        story, number=order.number, title=f"售后服务单 {order.number}", subject="Service voucher"
     )
-    footer = _page_footer(order.number, _when(timezone.now()))
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
