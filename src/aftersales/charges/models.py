@@ -160,7 +160,7 @@ class CustomerPayment(TimeStampedModel):
     amount = models.DecimalField(_("amount"), **MONEY)
     payer = models.CharField(_("paid by"), max_length=100, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_at = models.DateTimeField(_("money received at"), db_index=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("received by"),
@@ -232,7 +232,7 @@ class CashHandover(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(_("cash received at"))
     total = models.DecimalField(_("total"), **MONEY)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
