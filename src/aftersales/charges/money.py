@@ -538,6 +538,7 @@ def cash_in_hand_by_technician() -> list[dict]:
     people = User.objects.in_bulk([row["received_by"] for row in rows])
     for row in rows:
         row["technician"] = people.get(row["received_by"])
+        row["total"] = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
     return rows
 
 
@@ -654,7 +655,7 @@ def invoiceable(order: ServiceOrder) -> Decimal:
         .aggregate(s=Sum("amount"))["s"]
         or ZERO
     )
-    return charge_sheet(order).paid - invoiced
+    return charge_sheet(order).paid - Decimal(invoiced).quantize(Decimal("0.01"))
 
 
 def request_invoice(*, actor, order: ServiceOrder, title: str, tax_number: str = "", amount):

@@ -32,6 +32,7 @@ from aftersales.charges.quote_forms import (
     QuotationMakeForm,
 )
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.forms import error_lines
 from aftersales.core.permissions import require_any_perm
 from aftersales.service.models import ServiceOrder
 from aftersales.service.services import require_order_reach
@@ -64,16 +65,6 @@ def _quotation_for(request, pk: int) -> Quotation:
     )
     require_order_reach(request.user, quotation.order_id)
     return quotation
-
-
-def _form_errors(form) -> list[str]:
-    errors = [str(e) for e in form.non_field_errors()]
-    for name, field_errors in form.errors.items():
-        if name == "__all__":
-            continue
-        label = form.fields[name].label if name in form.fields else name
-        errors += [f"{label}: {e}" for e in field_errors]
-    return errors
 
 
 def _back_to_order(order_id: int):
@@ -133,7 +124,7 @@ def labour_cancel(request, pk: int):
         else:
             messages.success(request, _("Labour %(name)s cancelled.") % {"name": line.rate.name})
             return _back_to_order(line.order_id)
-    return _order_page(request, line.order, {"labour": line.pk, "errors": _form_errors(form)})
+    return _order_page(request, line.order, {"labour": line.pk, "errors": error_lines(form)})
 
 
 @login_required
@@ -155,7 +146,7 @@ def quotation_make(request, order_pk: int):
                 % {"number": quotation.number, "total": quotation.total},
             )
             return redirect("charges:quotation_detail", pk=quotation.pk)
-    return _order_page(request, order, {"quotation_errors": _form_errors(form)})
+    return _order_page(request, order, {"quotation_errors": error_lines(form)})
 
 
 # --- the quotation page -----------------------------------------------------------------

@@ -151,10 +151,9 @@ def charge_sheet(order: ServiceOrder) -> ChargeSheet:
                 amount=labour.amount,
             )
         )
-    sheet.paid = (
-        CustomerPayment.objects.filter(order=order, voided_at__isnull=True).aggregate(
-            s=Sum("amount")
-        )["s"]
-        or ZERO
-    )
+    paid = CustomerPayment.objects.filter(order=order, voided_at__isnull=True).aggregate(
+        s=Sum("amount")
+    )["s"]
+    # SQLite's SUM drops the scale (215 for 215.00): money is shown with its two places.
+    sheet.paid = Decimal(paid or 0).quantize(CENT)
     return sheet

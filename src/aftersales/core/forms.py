@@ -48,3 +48,15 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
     pass
+
+
+def error_lines(form) -> list[str]:
+    """All errors of a form as lines of text ("label: message"), for a page that shows them
+    where the form itself is no longer on screen."""
+    errors = [str(e) for e in form.non_field_errors()]
+    for name, field_errors in form.errors.items():
+        if name == "__all__":
+            continue
+        label = form.fields[name].label if name in form.fields else name
+        errors += [f"{label}: {e}" for e in field_errors]
+    return errors

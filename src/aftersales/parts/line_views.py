@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.forms import error_lines
 from aftersales.core.permissions import require_any_perm
 from aftersales.parts import services
 from aftersales.parts.line_forms import (
@@ -99,17 +100,6 @@ def _charge_text(line: PartLine) -> str:
 
 def _refused_messages(exc: ServiceError) -> list[str]:
     return [str(m) for m in exc.messages]
-
-
-def _form_errors(form) -> list[str]:
-    """All errors of a form as lines of text (for a form that is no longer shown)."""
-    errors = [str(e) for e in form.non_field_errors()]
-    for name, field_errors in form.errors.items():
-        if name == "__all__":
-            continue
-        label = form.fields[name].label if name in form.fields else name
-        errors += [f"{label}: {e}" for e in field_errors]
-    return errors
 
 
 # --- the order page's card: request and "used" ----------------------------------------------
@@ -232,7 +222,7 @@ def _signoff_page(request, failed: tuple[int, SignForm] | None = None):
         rows.append({"line": line, "form": form, "failed": line.pk == failed_pk})
     refused = None
     if failed_form is not None and failed_pk not in {row["line"].pk for row in rows}:
-        refused = _form_errors(failed_form)
+        refused = error_lines(failed_form)
     return render(
         request,
         "parts/lines/signoff_queue.html",
@@ -326,7 +316,7 @@ def _issue_page(request, failed: tuple[int, IssueForm] | None = None):
         groups.append({"order": order, "form": form, "failed": order_id == failed_pk})
     refused = None
     if failed_form is not None and failed_pk not in by_order:
-        refused = _form_errors(failed_form)
+        refused = error_lines(failed_form)
     return render(
         request,
         "parts/lines/issue_queue.html",
@@ -436,7 +426,7 @@ def _old_parts_page(request, failed: dict | None = None):
     shown = {line.pk for line in page} | {line.pk for line in unused}
     refused = None
     if failed.get("receive") and failed["receive"] not in shown:
-        refused = _form_errors(failed["form"])
+        refused = error_lines(failed["form"])
     elif failed.get("return") and failed["return"] not in shown:
         refused = failed["errors"]
     return render(
