@@ -16,6 +16,9 @@ PERSONAS = {
     "salesperson": "hz_xiaoshou",
     "outsider": "nj_zhuguan",  # manager of another branch
     "service_centre": "tyfw",
+    "office": "bangongshi",
+    "supervisor": "jiancha",
+    "specialist": "tousu",
 }
 
 

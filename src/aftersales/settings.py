@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "aftersales.leads",
     "aftersales.parts",
     "aftersales.charges",
+    "aftersales.followup",
+    "aftersales.complaints",
+    "aftersales.exchanges",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +254,37 @@ AFTERSALES_CONSUMED_REPORT_AT = os.environ.get("AFTERSALES_CONSUMED_REPORT_AT", 
 AFTERSALES_PAYMENT_NOTICE_HOURS = int(os.environ.get("AFTERSALES_PAYMENT_NOTICE_HOURS", "12"))
 # FEE-2: days a quotation stays valid for the customer's acceptance.
 AFTERSALES_QUOTATION_DAYS = int(os.environ.get("AFTERSALES_QUOTATION_DAYS", "30"))
+
+# --- return visits and surveys (FUP-1, FUP-2, FUP-5, FUP-6, SVC-6) ------------------
+# FUP-1: the return visit is due this many hours after completion (wall clock, CAL-1).
+AFTERSALES_RETURN_VISIT_HOURS = float(os.environ.get("AFTERSALES_RETURN_VISIT_HOURS", "24"))
+# FUP-5: an unanswered call is tried again after these hours; after this many calls the
+# visit closes as unreachable (and the order may close).
+AFTERSALES_RETURN_VISIT_RETRY_HOURS = float(
+    os.environ.get("AFTERSALES_RETURN_VISIT_RETRY_HOURS", "4")
+)
+AFTERSALES_RETURN_VISIT_MAX_CALLS = int(os.environ.get("AFTERSALES_RETURN_VISIT_MAX_CALLS", "3"))
+# FUP-5: working days the owner of a follow-up case has to resolve it.
+AFTERSALES_FOLLOWUP_CASE_DAYS = int(os.environ.get("AFTERSALES_FOLLOWUP_CASE_DAYS", "3"))
+# FUP-2: the survey link goes out the day after completion at this local time, and
+# stays valid this many days.
+AFTERSALES_SURVEY_SEND_AT = os.environ.get("AFTERSALES_SURVEY_SEND_AT", "10:00")
+AFTERSALES_SURVEY_VALID_DAYS = int(os.environ.get("AFTERSALES_SURVEY_VALID_DAYS", "30"))
+# FUP-6: a new customer gets a satisfaction survey this many days after registration
+# (0: never sent automatically).
+AFTERSALES_NEW_CUSTOMER_SURVEY_DAYS = int(
+    os.environ.get("AFTERSALES_NEW_CUSTOMER_SURVEY_DAYS", "30")
+)
+# Rate limit of the public survey page per client address.
+AFTERSALES_SURVEY_RATE = os.environ.get("AFTERSALES_SURVEY_RATE", "30/h")
+# SVC-6: the satisfaction target (% of answered surveys rated satisfied or better).
+AFTERSALES_SATISFACTION_TARGET = int(os.environ.get("AFTERSALES_SATISFACTION_TARGET", "90"))
+
+# --- 三包 (EXC-5): days counted as civil law counts them (the day of sale not counted) --
+AFTERSALES_SANBAO_RETURN_DAYS = int(os.environ.get("AFTERSALES_SANBAO_RETURN_DAYS", "7"))
+AFTERSALES_SANBAO_EXCHANGE_DAYS = int(os.environ.get("AFTERSALES_SANBAO_EXCHANGE_DAYS", "15"))
+# Repairs of the same fault after which the next failure entitles exchange or return.
+AFTERSALES_SANBAO_FAILED_REPAIRS = int(os.environ.get("AFTERSALES_SANBAO_FAILED_REPAIRS", "2"))
 
 # --- public web repair form (REQ-1, REQ-4) ----------------------------------------
 # Rate limits per client address ("5/h" = 5 per hour), counted in the default cache:

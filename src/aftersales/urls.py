@@ -19,6 +19,10 @@ urlpatterns = [
     path("leads/", include("aftersales.leads.urls")),
     path("parts/", include("aftersales.parts.urls")),
     path("charges/", include("aftersales.charges.urls")),
+    path("followup/", include("aftersales.followup.urls")),
+    path("survey/", include("aftersales.followup.public_urls")),
+    path("complaints/", include("aftersales.complaints.urls")),
+    path("exchanges/", include("aftersales.exchanges.urls")),
     path("api/", include("aftersales.api.urls")),
     path("admin/", admin.site.urls),
 ]

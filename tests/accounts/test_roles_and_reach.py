@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 def test_org_2_one_group_per_role_exists_after_migrate():
     codes = {r.code for r in ROLES}
     assert codes <= set(Group.objects.values_list("name", flat=True))
-    assert len(codes) == 18
+    # ORG-2's eighteen roles and the sales office clerk of the exchange chain (EXC-1).
+    assert len(codes) == 19
 
 
 def test_org_2_roles_carry_their_permissions():

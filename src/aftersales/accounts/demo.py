@@ -36,6 +36,10 @@ PEOPLE = [
     ("hz_xiaoshou", "钱芳", "BR-HZ", "EAST-ZJ", ["salesperson"]),
     ("nj_zhuguan", "冯磊", "BR-NJ", "EAST-JS", ["branch_manager"]),
     ("tyfw", "何师傅", "SC-NB", "EAST-ZJ", ["technician"]),
+    # The exchange chain (EXC-1) and complaint supervision (CMP-3, CMP-5).
+    ("bangongshi", "黄敏", "HQ-SO", None, ["office_clerk"]),
+    ("jiancha", "马骏", "HQ-SUP", None, ["market_supervisor"]),
+    ("tousu", "许婷", "HQ-SUP", None, ["complaint_specialist"]),
 ]
 
 

@@ -26,6 +26,9 @@ API_MODULES = [
     "aftersales.parts.purchasing_api",
     "aftersales.charges.quote_api",
     "aftersales.charges.money_api",
+    "aftersales.followup.api",
+    "aftersales.complaints.api",
+    "aftersales.exchanges.api",
 ]
 
 router = DefaultRouter()

@@ -29,6 +29,9 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("hz_xiaoshou", "杭州分公司销售员 Hangzhou salesperson"),
     ("nj_zhuguan", "南京分公司主管 Nanjing branch manager"),
     ("tyfw", "特约服务中心 authorised service centre staff"),
+    ("bangongshi", "销售办公室 sales office clerk (exchange check)"),
+    ("jiancha", "市场督查 market supervisor"),
+    ("tousu", "投诉专员 complaint specialist"),
 ]
 
 DEMO_MODULES = [
@@ -42,6 +45,9 @@ DEMO_MODULES = [
     "aftersales.parts.demo",
     "aftersales.parts.demo_traffic",
     "aftersales.charges.demo",
+    "aftersales.followup.demo",
+    "aftersales.complaints.demo",
+    "aftersales.exchanges.demo",
 ]
 
 

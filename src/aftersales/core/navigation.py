@@ -53,6 +53,31 @@ MENU: list[MenuEntry] = [
     MenuEntry(_("Cash in hand"), "charges:cash", "cash-stack", "charges.collect_payment"),
     MenuEntry(_("Cash hand-overs"), "charges:cash", "cash-stack", "charges.add_cashhandover"),
     MenuEntry(_("Invoices"), "charges:invoice_list", "wallet2", "charges.view_invoice"),
+    # Return visits, surveys, complaints, exchanges (FUP, CMP, EXC).
+    MenuEntry(_("Return visits"), "followup:visit_queue", "telephone", "followup.view_returnvisit"),
+    MenuEntry(
+        _("Follow-up cases"), "followup:case_list", "arrow-repeat", "followup.view_followupcase"
+    ),
+    MenuEntry(_("Surveys"), "followup:survey_list", "star", "followup.view_survey"),
+    MenuEntry(
+        _("Satisfaction"), "followup:satisfaction", "emoji-smile", "followup.view_satisfaction"
+    ),
+    MenuEntry(_("Complaints"), "complaints:list", "megaphone", "complaints.view_complaint"),
+    MenuEntry(
+        _("Violations"),
+        "complaints:violation_list",
+        "exclamation-octagon",
+        "complaints.view_violation",
+    ),
+    MenuEntry(
+        _("Exchanges and returns"),
+        "exchanges:list",
+        "arrow-left-right",
+        "exchanges.view_exchangerequest",
+    ),
+    MenuEntry(
+        _("Exchange ledger"), "exchanges:ledger", "journal-check", "exchanges.view_ledgerentry"
+    ),
     MenuEntry(_("Stock"), "parts:stock_list", "boxes", "parts.view_stocklevel"),
     MenuEntry(_("Parts and prices"), "parts:part_list", "gear", "parts.view_part"),
     MenuEntry(_("Customers"), "customers:list", "people", "customers.view_customer"),

@@ -22,6 +22,12 @@ class Topic(models.TextChoices):
     PAYMENT_LATE = "payment.late", _("Payment not yet passed on to the technician")
     QUOTATION_ACCEPTED = "quotation.accepted", _("Quotation accepted")
     REPORT_SENT = "report.sent", _("Scheduled report")
+    FOLLOWUP_CASE = "followup.case", _("Follow-up case for you")
+    COMPLAINT_ASSIGNED = "complaint.assigned", _("Complaint for you to handle")
+    COMPLAINT_SEVERE = "complaint.severe", _("Severe complaint")
+    COMPLAINT_LATE = "complaint.late", _("Complaint not handled in time")
+    EXCHANGE_TO_APPROVE = "exchange.approve", _("Exchange form to approve")
+    EXCHANGE_DECIDED = "exchange.decided", _("Exchange form decided")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -80,6 +80,28 @@ OPEN_STATUSES = [
 ]
 
 
+class FaultType(TimeStampedModel):
+    """A kind of fault (configurable). EXC-5 counts earlier repairs of the same fault; only a
+    performance fault (性能故障) of the product entitles the owner to a return or exchange."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    performance_fault = models.BooleanField(
+        _("performance fault"),
+        default=True,
+        help_text=_("A fault of the product itself (三包); not damage by use or installation."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fault type")
+        verbose_name_plural = _("fault types")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class ServiceOrderQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ServiceOrderQuerySet":
         """ORG-3: HQ roles see all; a unit its own (and its sub-units'); a technician also
@@ -132,6 +154,15 @@ class ServiceOrder(TimeStampedModel):
     contact_phone = models.CharField(_("contact phone"), max_length=30)
     address = models.CharField(_("address"), max_length=300, blank=True)
     description = models.TextField(_("fault or need"))
+    # EXC-5: the kind of fault, set at intake or when the technician finds the cause.
+    fault_type = models.ForeignKey(
+        FaultType,
+        verbose_name=_("fault type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
     # REQ-7: a fault of the product itself (not use, not installation) — on site next day.
     quality_problem = models.BooleanField(_("quality problem"), default=False)
     received_at = models.DateTimeField(_("received at"), db_index=True)

@@ -276,6 +276,7 @@ def _transition(
         locked.save()
         sla.on_action(locked, action, timezone.now())
         record(locked, f"service.order.{action}", actor=actor, before=before, note=note)
+        workflow.run_after(locked, action, actor)
     return locked
 
 

@@ -164,6 +164,23 @@ def add_guard(action: str, guard: Callable[[ServiceOrder], str]) -> None:
         EXTRA_GUARDS[action].append(guard)
 
 
+# What other apps do once an action has happened, inside its transaction (the follow-up
+# app: a completed order gets its return visit and survey, FUP-1, FUP-2). Each is called
+# as fn(order, actor) with the changed, locked order.
+AFTER_ACTIONS: dict[str, list[Callable]] = {}
+
+
+def add_after(action: str, fn: Callable) -> None:
+    assert action in TRANSITIONS, action
+    if fn not in AFTER_ACTIONS.setdefault(action, []):
+        AFTER_ACTIONS[action].append(fn)
+
+
+def run_after(order: ServiceOrder, action: str, actor) -> None:
+    for fn in AFTER_ACTIONS.get(action, ()):
+        fn(order, actor)
+
+
 def require_actor(order: ServiceOrder, action: str, actor) -> None:
     """PermissionDenied unless actor may take the action on this order (state aside)."""
     transition = TRANSITIONS[action]

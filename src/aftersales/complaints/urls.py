@@ -1,0 +1,4 @@
+"""Pages."""
+
+app_name = "complaints"
+urlpatterns = []

@@ -1,0 +1,5 @@
+"""REST endpoints (filled in by the app's work)."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,4 @@
+"""The public survey page (no login)."""
+
+app_name = "survey"
+urlpatterns = []
