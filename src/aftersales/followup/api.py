@@ -1,5 +1,8 @@
-"""REST endpoints (filled in by the app's work)."""
+"""REST endpoints of return visits, follow-up cases and surveys."""
+
+from aftersales.followup import survey_api, visit_api
 
 
 def register(router) -> None:
-    pass
+    visit_api.register(router)
+    survey_api.register(router)

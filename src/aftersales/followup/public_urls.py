@@ -1,4 +1,6 @@
-"""The public survey page (no login)."""
+"""The public survey page (no login, FUP-2)."""
+
+from aftersales.followup import public_views
 
 app_name = "survey"
-urlpatterns = []
+urlpatterns = [*public_views.urlpatterns]

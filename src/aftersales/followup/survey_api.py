@@ -1,0 +1,5 @@
+"""REST endpoints."""
+
+
+def register(router) -> None:
+    pass
