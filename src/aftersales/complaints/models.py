@@ -155,7 +155,7 @@ class Complaint(TimeStampedModel):
     # CMP-4: the designated owner who handles and tracks it.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=_("complaint owner"),
         on_delete=models.PROTECT,
         related_name="owned_complaints",
     )

@@ -60,7 +60,7 @@ class ExchangeRequest(TimeStampedModel):
     )
     org_unit = models.ForeignKey(
         "accounts.OrgUnit",
-        verbose_name=_("unit"),
+        verbose_name=_("handling unit"),
         on_delete=models.PROTECT,
         related_name="exchange_requests",
     )

@@ -21,7 +21,7 @@ class VisitQuestion(TimeStampedModel):
     """One question of the return-visit script (configurable, asked in order)."""
 
     text = models.CharField(_("question"), max_length=300)
-    position = models.PositiveIntegerField(_("position"), default=100)
+    position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=100)
     # Empty: asked on every visit; otherwise only for orders of this type.
     order_type = models.CharField(_("only for order type"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -168,7 +168,7 @@ class FollowupCase(TimeStampedModel):
     problem = models.TextField(_("what the customer is not satisfied with"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=_("case owner"),
         on_delete=models.PROTECT,
         related_name="followup_cases",
     )
@@ -264,7 +264,7 @@ class Survey(TimeStampedModel):
     expires_at = models.DateTimeField(_("link valid until"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     channel = models.CharField(
-        _("answered by"), max_length=10, choices=AnswerChannel.choices, blank=True
+        _("answer channel"), max_length=10, choices=AnswerChannel.choices, blank=True
     )
     keyed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchange_requests', to='customers.customer', verbose_name='customer')),
                 ('fault_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='service.faulttype', verbose_name='fault')),
                 ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exchange_requests', to='service.serviceorder', verbose_name='service order')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchange_requests', to='accounts.orgunit', verbose_name='unit')),
+                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchange_requests', to='accounts.orgunit', verbose_name='handling unit')),
                 ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='goods received by')),
                 ('replacement_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='products.unit', verbose_name='replacement unit')),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchange_requests', to='products.unit', verbose_name='unit')),
