@@ -69,6 +69,12 @@ def test_api_walks_the_path_and_refuses_a_wrong_state(api_for, people, new_order
     )
     assert resp.data["status"] == "completed"
     assert tech.post(f"{url}/close/").status_code == 403  # a technician does not close
+    # FUP-1: the order closes only once its return visit is done
+    resp = agent.post(f"{url}/close/")
+    assert resp.status_code == 400 and "return visit" in str(resp.data)
+    from aftersales.followup.models import ReturnVisit
+
+    ReturnVisit.objects.filter(order_id=order.pk).update(status="satisfied")
     assert agent.post(f"{url}/close/").data["status"] == "closed"
 
 

@@ -391,6 +391,10 @@ def test_svc_1_2_the_technician_works_the_order_from_the_page(client_for, people
     # the technician may not close; the agent may
     resp = tech.get(f"/orders/{order.pk}/")
     assert resp.context["actions"] == []
+    # FUP-1: closing waits for the return visit; once it is done the agent closes the order
+    from aftersales.followup.models import ReturnVisit
+
+    ReturnVisit.objects.filter(order=order).update(status="satisfied")
     resp = client_for(people["agent"]).post(f"/orders/{order.pk}/close/")
     assert resp.status_code == 302
     assert status_of(order) == Status.CLOSED

@@ -151,7 +151,16 @@ def test_the_whole_path_from_intake_to_closed(new_order, people):
         signature=signature_png(),
         signer_name="王经理",
     )
-    order = services.close_order(actor=agent, order=order)
+    # FUP-1: the order closes once its return visit is made (closing before is refused)
+    from aftersales.followup import visits
+    from aftersales.followup.models import ReturnVisit
+
+    with pytest.raises(ServiceError):
+        services.close_order(actor=agent, order=order)
+    visit = ReturnVisit.objects.get(order=order, status="due")
+    answers = {q.pk: "是" for q in visits.script_for(order)}
+    visits.record_call(actor=agent, visit=visit, outcome="satisfied", answers=answers)
+    order.refresh_from_db()
     assert order.status == Status.CLOSED
     actions = list(
         AuditEntry.objects.for_object(order)

@@ -212,6 +212,7 @@ ROLES: list[Role] = [
         + VIEW_EXCHANGES
         + [
             "exchanges.decide_as_general_manager",
+            "service.view_faulttype",
             "followup.view_returnvisit",
             "followup.view_followupcase",
         ],
@@ -255,6 +256,7 @@ ROLES: list[Role] = [
             "products.import_units",
             "customers.export_customers",
             "accounts.view_user",
+            "service.view_faulttype",
         ],
         wide_reach=True,
     ),
@@ -341,7 +343,7 @@ ROLES: list[Role] = [
     Role(
         "office_clerk",
         _("Sales office clerk"),
-        VIEW_BASICS + VIEW_EXCHANGES + ["exchanges.check_as_office"],
+        VIEW_BASICS + VIEW_EXCHANGES + ["exchanges.check_as_office", "service.view_faulttype"],
         wide_reach=True,
     ),
     Role(

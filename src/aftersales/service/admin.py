@@ -1,9 +1,11 @@
-"""Configuration screens of service orders: SLA policies and their clock rules (SVC-6)."""
+"""Configuration screens of service orders: SLA policies and their clock rules (SVC-6),
+fault types (EXC-5)."""
 
 from django.contrib import admin
 
 from aftersales.core.admin import AuditedAdminMixin
 from aftersales.service.models import (
+    FaultType,
     OrderClock,
     ServiceOrder,
     SlaClockRule,
@@ -91,3 +93,17 @@ class TechnicianProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__display_name"]
     autocomplete_fields = ["user"]
     filter_horizontal = ["skills"]
+
+
+@admin.register(FaultType)
+class FaultTypeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """EXC-5: the kinds of fault; only a performance fault entitles return or exchange.
+    A fault type in use is deactivated, not deleted (orders keep it)."""
+
+    list_display = ["code", "name", "performance_fault", "is_active"]
+    list_filter = ["performance_fault", "is_active"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "performance_fault", "is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

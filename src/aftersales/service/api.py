@@ -1,21 +1,26 @@
 """API of service orders: reach-limited reads; intake and every transition through the services."""
 
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.api.permissions import ModelPermissions
 from aftersales.core.dataurl import decode_image_text
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
-from aftersales.service import services, workflow
+from aftersales.service import sanbao, services, workflow
 from aftersales.service.models import (
     Channel,
+    FaultType,
     OrderAttachment,
     OrderType,
     PlanMode,
@@ -27,6 +32,13 @@ from aftersales.service.models import (
 class ServiceOrderSerializer(serializers.ModelSerializer):
     actions = serializers.SerializerMethodField(
         help_text=_("The actions the caller may take on the order now.")
+    )
+    fault_type_name = serializers.CharField(
+        source="fault_type.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("EXC-5: the name of the fault type."),
     )
 
     class Meta:
@@ -44,6 +56,8 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
             "contact_phone",
             "address",
             "description",
+            "fault_type",
+            "fault_type_name",
             "quality_problem",
             "received_at",
             "received_by",
@@ -88,6 +102,12 @@ class IntakeSerializer(serializers.Serializer):
     order_type = serializers.ChoiceField(choices=OrderType.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     description = serializers.CharField(max_length=5000)
+    fault_type = serializers.PrimaryKeyRelatedField(
+        queryset=FaultType.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=_("EXC-5: the kind of fault (an active fault type), if known at intake."),
+    )
     quality_problem = serializers.BooleanField(
         required=False,
         default=False,
@@ -327,6 +347,7 @@ ServiceOrderViewSet.override_kind = override_kind
 
 def register(router) -> None:
     router.register("orders", ServiceOrderViewSet, basename="serviceorder")
+    router.register("fault-types", FaultTypeViewSet, basename="faulttype")
 
 
 @extend_schema(responses={200: CandidateSerializer(many=True)})
@@ -410,3 +431,100 @@ def attachments(self, request, pk=None):
 
 
 ServiceOrderViewSet.attachments = attachments
+
+
+# --- EXC-5: fault types and the 三包 entitlement ---------------------------------------------
+
+
+class FaultTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FaultType
+        fields = ["id", "code", "name", "performance_fault", "is_active"]
+        read_only_fields = fields
+
+
+class FaultTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """EXC-5: the configured fault types (administrators edit them in the admin)."""
+
+    serializer_class = FaultTypeSerializer
+    permission_classes = [ModelPermissions]
+    queryset = FaultType.objects.all()
+    filterset_fields = ["is_active", "performance_fault"]
+    search_fields = ["code", "name"]
+
+
+class RemediesQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(min_value=1, help_text=_("The unit (its id)."))
+    date = serializers.DateField(required=False, help_text=_("YYYY-MM-DD; today when left out."))
+    fault_type = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text=_("The fault type: its id or its code."),
+    )
+
+
+class RemediesSerializer(serializers.Serializer):
+    """What the owner may ask for under 三包 (EXC-5) on the date, and why."""
+
+    unit = serializers.IntegerField()
+    date = serializers.DateField()
+    fault_type = serializers.CharField(allow_null=True, help_text=_("The fault type's code."))
+    fault_name = serializers.CharField(allow_null=True)
+    performance_fault = serializers.BooleanField(allow_null=True)
+    remedies = serializers.ListField(
+        child=serializers.ChoiceField(choices=sanbao.ORDER),
+        help_text=_("A subset of return, exchange, repair; empty: nothing under 三包."),
+    )
+    remedy_labels = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField())
+    sale_date = serializers.DateField(allow_null=True)
+    day_number = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Days after the sale, the day of sale not counted (1 March → 8 March: 7)."),
+    )
+    same_fault_repairs = serializers.IntegerField()
+    same_fault_orders = serializers.ListField(child=serializers.CharField())
+    in_warranty = serializers.BooleanField()
+    warranty_end = serializers.DateField(allow_null=True)
+    return_days = serializers.IntegerField()
+    exchange_days = serializers.IntegerField()
+    failed_repairs_needed = serializers.IntegerField()
+
+
+class ThreeGuaranteesView(APIView):
+    """EXC-5: the 三包 remedies of a unit on a date for a fault."""
+
+    @extend_schema(
+        summary="三包 remedies of a unit on a date for a fault, with the reasons (EXC-5)",
+        parameters=[
+            OpenApiParameter("unit", OpenApiTypes.INT, required=True, description="Unit id."),
+            OpenApiParameter(
+                "date", OpenApiTypes.DATE, required=False, description="Default: today."
+            ),
+            OpenApiParameter(
+                "fault_type",
+                OpenApiTypes.STR,
+                required=False,
+                description="Fault type id or code.",
+            ),
+        ],
+        responses={200: RemediesSerializer},
+    )
+    def get(self, request):
+        query = RemediesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        unit = get_object_or_404(Unit, pk=data["unit"])
+        answer = sanbao.unit_remedies(
+            actor=request.user,
+            unit=unit,
+            on_date=data.get("date"),
+            fault_type=data.get("fault_type") or None,
+        )
+        return Response(answer.as_dict())
+
+
+urlpatterns = [
+    path("three-guarantees/", ThreeGuaranteesView.as_view(), name="three-guarantees"),
+]

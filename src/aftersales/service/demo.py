@@ -183,7 +183,15 @@ def _walk(order, steps, *, agent, tech, now) -> None:
                 customer_comments="服务及时，态度很好。",
             )
         elif step == "close":
-            order = services.close_order(actor=agent, order=order)
+            # FUP-1: the order closes with its return visit (the customer is satisfied).
+            from aftersales.followup import visits
+
+            visit = order.return_visits.get(status="due")
+            answers = {q.pk: "满意" for q in visits.script_for(order)}
+            visits.record_call(
+                actor=agent, visit=visit, outcome="satisfied", answers=answers, note="客户满意"
+            )
+            order.refresh_from_db()
         elif step == "cancel":
             order = services.cancel_order(actor=agent, order=order, reason="客户来电撤销报修")
 

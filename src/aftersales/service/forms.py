@@ -1,6 +1,7 @@
 """Forms of the service-order pages. They parse input only; the services check the rules."""
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service.models import (
     Channel,
+    FaultType,
     OrderType,
     PlanMode,
     ReferralKind,
@@ -100,6 +102,13 @@ class IntakeForm(StyledForm):
     description = forms.CharField(
         label=_("Fault or need"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # EXC-5: the kind of fault, if the agent can tell; it decides return / exchange (三包).
+    fault_type = forms.ModelChoiceField(
+        label=_("Fault type"),
+        queryset=FaultType.objects.filter(is_active=True),
+        required=False,
+        help_text=_("If known: a performance fault may entitle return or exchange (三包)."),
+    )
     quality_problem = forms.BooleanField(
         label=_("Quality problem (a fault of the product itself) — on site the next day"),
         required=False,
@@ -181,6 +190,16 @@ class IntakeForm(StyledForm):
         if not self.is_bound:
             units = units.filter(owner=self.chosen_customer)
         self.fields["unit"].queryset = units.order_by("serial_number")
+        # EXC-5: the 三包 panel follows the unit, the fault type and the day received (htmx).
+        sanbao_attrs = {
+            "hx-get": reverse("service:order_create") + "?part=sanbao",
+            "hx-trigger": "change",
+            "hx-target": "#sanbao-panel",
+            "hx-swap": "outerHTML",
+            "hx-include": "[name=unit],[name=fault_type],[name=received_at]",
+        }
+        for name in ("unit", "fault_type", "received_at"):
+            self.fields[name].widget.attrs.update(sanbao_attrs)
         self.fields["attachments"].help_text = gettext(
             "PNG or JPEG photos and PDF files, at most %(mb)s MB each and %(n)s per order."
         ) % {"mb": attachment_max_bytes() // (1024 * 1024), "n": MAX_ATTACHMENTS}

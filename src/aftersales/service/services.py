@@ -94,6 +94,7 @@ def receive_order(
     confirm_duplicate: bool = False,
     attachments: Sequence[tuple[str, bytes]] = (),
     quality_problem: bool = False,
+    fault_type=None,
 ) -> ServiceOrder:
     """Record a request (REQ-1, REQ-2): who, what, how it came and when it was received.
 
@@ -148,6 +149,8 @@ def receive_order(
         errors["customer"] = _("This customer file is deactivated; reactivate it first.")
     if unit is not None and unit.owner_id != customer.pk:
         errors["unit"] = _("This unit belongs to another customer.")
+    if fault_type is not None and not fault_type.is_active:
+        errors["fault_type"] = _("This fault type is no longer in use.")
     phone = contact_phone or customer.phone
     try:
         phone = normalize_phone(phone) if phone else ""
@@ -202,6 +205,7 @@ def receive_order(
             contact_phone=phone,
             address=address or (unit.installation_address if unit else "") or customer.address,
             description=description.strip(),
+            fault_type=fault_type,  # EXC-5
             quality_problem=quality_problem,
             received_at=received_at,
             received_by=actor,

@@ -24,7 +24,7 @@ from aftersales.core.exceptions import ServiceError
 from aftersales.core.listing import ReachListView
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
-from aftersales.service import referral_views, services, voucher, workflow
+from aftersales.service import referral_views, sanbao, services, voucher, workflow
 from aftersales.service.filtersets import ServiceOrderFilter
 from aftersales.service.forms import (
     CompleteForm,
@@ -37,9 +37,16 @@ from aftersales.service.forms import (
     ReassignForm,
     TechnicianForm,
 )
-from aftersales.service.models import ServiceOrder
+from aftersales.service.models import FaultType, ServiceOrder
 
-ORDER_RELATED = ("customer", "unit", "unit__product_model", "technician", "org_unit")
+ORDER_RELATED = (
+    "customer",
+    "unit",
+    "unit__product_model",
+    "technician",
+    "org_unit",
+    "fault_type",
+)
 
 
 def _require_perm(user, perm: str) -> None:
@@ -140,11 +147,51 @@ def order_lookup(request):
     )
 
 
+def _received_day(value) -> dt.date:
+    """The day of a "time received" as the form sends it (local wall clock); today if none."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    text = str(value or "").strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return timezone.localdate()
+
+
+def _intake_sanbao(user, unit_pk, fault_pk, received) -> dict:
+    """EXC-5: the 三包 remedies of the chosen unit (in reach) on the day received, for the
+    chosen fault type."""
+    unit = None
+    if str(unit_pk or "").isdigit():
+        unit = Unit.objects.visible_to(user).filter(pk=unit_pk).first()
+    fault = None
+    if str(fault_pk or "").isdigit():
+        fault = FaultType.objects.filter(pk=fault_pk, is_active=True).first()
+    if unit is None:
+        return {"sanbao": None, "sanbao_unit": None}
+    return {
+        "sanbao": sanbao.remedies(unit, _received_day(received), fault),
+        "sanbao_unit": unit,
+    }
+
+
 @login_required
 def order_create(request):
     """REQ-1, REQ-2: find the customer (and unit), then record the request with its photos
-    and files (kept with the order in one go, or not at all)."""
+    and files (kept with the order in one go, or not at all).
+
+    EXC-5: ``?part=sanbao&unit=…&fault_type=…&received_at=…`` answers the 三包 panel alone
+    (htmx refreshes it when the unit, the fault type or the time received changes)."""
     _require_perm(request.user, "service.add_serviceorder")
+    if request.method == "GET" and request.GET.get("part") == "sanbao":
+        get = request.GET
+        return render(
+            request,
+            "service/_sanbao.html",
+            _intake_sanbao(
+                request.user, get.get("unit"), get.get("fault_type"), get.get("received_at")
+            ),
+        )
     initial = _intake_initial(request)
     form = IntakeForm(
         request.POST or None, request.FILES or None, user=request.user, initial=initial
@@ -168,11 +215,18 @@ def order_create(request):
                 request, _("Service order %(number)s was received.") % {"number": order.number}
             )
             return redirect("service:order_detail", pk=order.pk)
+    source = form.data if form.is_bound else initial
     context = {
         "form": form,
         "duplicates": duplicates,
         "customer": form.chosen_customer,
         "lookup": _intake_lookup(request.user, request.GET.get("q")),
+        **_intake_sanbao(
+            request.user,
+            source.get("unit"),
+            source.get("fault_type"),
+            source.get("received_at") or form["received_at"].initial,
+        ),
     }
     return render(request, "service/order_form.html", context)
 
@@ -278,6 +332,16 @@ def _detail(
         "service/order_detail.html",
         {
             "order": order,
+            # EXC-5: what the owner may ask for under 三包 on the day received (the order
+            # itself is not counted among the earlier repairs).
+            "sanbao": sanbao.remedies(
+                order.unit,
+                timezone.localtime(order.received_at).date(),
+                order.fault_type,
+                exclude_order_id=order.pk,
+            )
+            if order.unit_id
+            else None,
             "actions": action_panels,
             "refused": refused,
             "clocks": order.clocks.order_by("started_at", "due_at"),

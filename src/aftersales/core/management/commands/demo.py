@@ -28,9 +28,12 @@ class Command(BaseCommand):
             )
         if names:
             call_command("flush", interactive=False, verbosity=0)
-        load()
+        ctx = load()
         if opts["verbosity"]:
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, label in DEMO_LOGINS:
                 self.stdout.write(f"  {username:<12} {label}")
+            token = ctx.get("survey_tokens", {}).get("waiting")
+            if token:
+                self.stdout.write(f"A customer's survey link (FUP-2): /survey/{token}/")

@@ -26,9 +26,14 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        survey_token = None
         if not opts["no_demo"] and not User.objects.exists():
+            from aftersales.core.demo import load
+
             self.stdout.write("Loading demo data (first start) …")
-            call_command("demo", verbosity=0)
+            # The empty database needs no flush: load directly and keep a customer's survey
+            # link (only its hash is stored) to print below.
+            survey_token = load().get("survey_tokens", {}).get("waiting")
 
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aftersales.settings"}
         env.setdefault("AFTERSALES_DATA_DIR", str(settings.DATA_DIR))
@@ -61,6 +66,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, label in DEMO_LOGINS:
                 self.stdout.write(f"  {username:<12} {label}")
+        if survey_token:
+            self.stdout.write(f"A customer's survey link (FUP-2): {url}survey/{survey_token}/")
         self.stdout.write("Press Ctrl-C to stop.\n")
 
         children = [web, worker, sweeper]
