@@ -5,6 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from aftersales.service import services
+from aftersales.service.models import FaultType
 
 FAULTS = [
     ("repair", "phone", "热水器不制热，显示 E3 故障码"),
@@ -20,6 +21,19 @@ FAULTS = [
     ("repair", "phone", "遥控器失灵，无法开机"),
     ("repair", "email", "邮件报修：压缩机不启动"),
 ]
+
+# EXC-5: the fault types (default rows of migration 0013) of the repair orders, so the 三包
+# card of the intake and order pages judges a real case.
+FAULT_CODES = {
+    "热水器不制热，显示 E3 故障码": "F05",
+    "净水器出水量很小，滤芯刚换过": "F05",
+    "来信反映燃气壁挂炉点火困难": "F01",
+    "机组运行噪音大，晚上影响休息": "F02",
+    "扫码报修：显示屏不亮": "F04",
+    "来访：水箱漏水": "F03",
+    "遥控器失灵，无法开机": "F04",
+    "邮件报修：压缩机不启动": "F01",
+}
 
 # The steps each demo order is taken through (the last one is its state).
 PATHS = [
@@ -66,6 +80,7 @@ def load(ctx: dict) -> None:
             received_at=now - dt.timedelta(hours=3 + 9 * i),
             # REQ-7: a compressor that will not start is the product's own fault.
             quality_problem="压缩机" in text,
+            fault_type=FaultType.objects.filter(code=FAULT_CODES.get(text, "")).first(),
         )
         code = order.org_unit.code
         tech = technicians.get(code) or technicians["BR-HZ"]
