@@ -97,7 +97,7 @@ class RegisterForm(StyledForm):
         help_text=_("Empty: now. A letter received earlier keeps its day."),
     )
     owner = UserChoiceField(
-        label=_("Owner"),
+        label=_("Complaint owner"),
         queryset=None,
         required=False,
         empty_label=_("— you, or the unit's complaint handler —"),
@@ -245,8 +245,10 @@ class BoardFilterForm(forms.Form):
         choices=[("", _("All"))] + list(ComplaintChannel.choices),
     )
     overdue = forms.ChoiceField(label=_("Overdue"), required=False, choices=OVERDUE_CHOICES)
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=None)
-    owner = UserChoiceField(label=_("Owner"), required=False, queryset=None)
+    unit = forms.ModelChoiceField(
+        label=pgettext_lazy("organisation", "Unit"), required=False, queryset=None
+    )
+    owner = UserChoiceField(label=_("Complaint owner"), required=False, queryset=None)
 
     def __init__(self, *args, user=None, **kwargs):
         from aftersales.accounts.models import OrgUnit

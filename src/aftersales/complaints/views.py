@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -420,7 +420,7 @@ def _violations_xlsx(found):
         [
             _("Occurred at"),
             _("Person"),
-            _("Unit"),
+            pgettext("organisation", "Unit"),
             _("Rule"),
             _("As the responsible head"),
             _("Occurrence"),
