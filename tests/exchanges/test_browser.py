@@ -19,7 +19,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def facts(transactional_db):
+def facts(transactional_db, django_db_serialized_rollback):
     """The organisation and one Hangzhou customer's unit sold three days ago; read before
     the browser starts (the ORM and Playwright's loop share the thread)."""
     from django.utils import timezone

@@ -20,7 +20,7 @@ outbox = fx.outbox
 
 
 @pytest.fixture
-def facts(transactional_db, completed_order, outbox):  # noqa: F811
+def facts(transactional_db, django_db_serialized_rollback, completed_order, outbox):  # noqa: F811
     """Read before the browser starts (the ORM and Playwright's loop share the thread)."""
     survey = Survey.objects.get(order=completed_order)
     assert surveys.send_due_surveys(survey.send_at) == 1
