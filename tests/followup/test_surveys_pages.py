@@ -225,3 +225,15 @@ def test_fup_3_svc_6_satisfaction_page_and_export(completed_order, people, clien
     values = list(sheet.values)
     assert values[1][0] == str(people["technician"]) and values[1][1] == 1
     assert values[1][3] == 100.0
+
+
+def test_fup_6_the_customer_page_links_to_sending_the_survey(client_for, people, hz_customer):
+    """FUP-6: from a customer's file the agent opens the send page with the customer filled in;
+    a role without the right sees no link."""
+    url = f"/followup/surveys/send/?customer={hz_customer.pk}"
+    html = client_for(people["agent"]).get(f"/customers/{hz_customer.pk}/").content.decode()
+    assert url in html
+    page = client_for(people["agent"]).get(url)
+    assert page.context["form"].initial["customer_code"] == hz_customer.code
+    html = client_for(people["technician"]).get(f"/customers/{hz_customer.pk}/").content.decode()
+    assert url not in html
