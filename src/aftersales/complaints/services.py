@@ -511,7 +511,7 @@ def report_complaint(*, actor, complaint: Complaint, report_note: str) -> Compla
         number, subject = locked.number, locked.subject
         notify(
             company_managers(),
-            topic=Topic.COMPLAINT_ASSIGNED,
+            topic=Topic.COMPLAINT_REPORTED,
             title=lambda: _("Complaint %(number)s reported to the company") % {"number": number},
             body=lambda: f"{subject}\n{report_note}",
             url=complaint_url(locked),

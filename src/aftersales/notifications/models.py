@@ -25,6 +25,7 @@ class Topic(models.TextChoices):
     FOLLOWUP_CASE = "followup.case", _("Follow-up case for you")
     COMPLAINT_ASSIGNED = "complaint.assigned", _("Complaint for you to handle")
     COMPLAINT_SEVERE = "complaint.severe", _("Severe complaint")
+    COMPLAINT_REPORTED = "complaint.reported", _("Complaint reported to the company")
     COMPLAINT_LATE = "complaint.late", _("Complaint not handled in time")
     EXCHANGE_TO_APPROVE = "exchange.approve", _("Exchange form to approve")
     EXCHANGE_DECIDED = "exchange.decided", _("Exchange form decided")
