@@ -190,3 +190,28 @@ def test_fup_5_reassign_on_the_page(case, people, client_for):
         f"/followup/cases/{case.pk}/reassign/", {"case_owner": people["branch_manager"].pk}
     )
     assert resp.status_code == 403
+
+
+def test_fup_1_rpt_1_the_return_visit_survey_prints_as_pdf(client_for, people, completed_order):
+    """RPT-1: the return-visit survey (回访调查表) of a finished visit, with the customer's
+    answers; a role without the right to see visits gets 403."""
+    import shutil
+    import subprocess
+
+    from aftersales.followup import visits
+
+    visit = completed_order.return_visits.get()
+    answers = {q.pk: "已解决，满意" for q in visits.script_for(completed_order)}
+    visits.record_call(actor=people["agent"], visit=visit, outcome="satisfied", answers=answers)
+    page = client_for(people["agent"]).get(f"/followup/return-visits/{visit.pk}/")
+    assert f"/followup/return-visits/{visit.pk}/pdf/" in page.content.decode()
+    resp = client_for(people["agent"]).get(f"/followup/return-visits/{visit.pk}/pdf/")
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    assert resp.content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=resp.content, capture_output=True, check=True
+        ).stdout.decode()
+        assert completed_order.number in text and "已解决，满意" in text
+    denied = client_for(people["technician"]).get(f"/followup/return-visits/{visit.pk}/pdf/")
+    assert denied.status_code == 403

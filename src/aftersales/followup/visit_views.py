@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -154,6 +155,19 @@ def visit_detail(request, pk: int):
     calls made so far."""
     require_any_perm(request.user, visits.VIEW_VISITS, visits.CALL_VISITS)
     return _call_screen(request, _visit_for(request, pk))
+
+
+@login_required
+@require_GET
+def visit_pdf(request, pk: int):
+    """FUP-1, RPT-1: the return-visit survey (回访调查表) for the paper file."""
+    from aftersales.followup.visit_pdf import render_visit
+
+    require_any_perm(request.user, visits.VIEW_VISITS, visits.CALL_VISITS)
+    visit = _visit_for(request, pk)
+    response = HttpResponse(render_visit(visit), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{visit.order.number}-visit.pdf"'
+    return response
 
 
 @login_required
@@ -324,6 +338,7 @@ urlpatterns = [
     path("return-visits/", visit_queue, name="visit_queue"),
     path("return-visits/<int:pk>/", visit_detail, name="visit_detail"),
     path("return-visits/<int:pk>/call/", visit_call, name="visit_call"),
+    path("return-visits/<int:pk>/pdf/", visit_pdf, name="visit_pdf"),
     path("cases/", case_list, name="case_list"),
     path("cases/<int:pk>/", case_detail, name="case_detail"),
     path("cases/<int:pk>/resolve/", case_resolve, name="case_resolve"),
