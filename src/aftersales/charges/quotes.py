@@ -31,6 +31,7 @@ from aftersales.core.exceptions import ServiceError
 from aftersales.core.images import checked_image
 from aftersales.core.numbering import next_number
 from aftersales.core.permissions import require_perm
+from aftersales.core.validators import checked_text
 from aftersales.parts.services import REQUEST_STATUSES
 from aftersales.service.models import ServiceOrder
 from aftersales.service.services import require_order_reach
@@ -90,15 +91,6 @@ def _quantity(value) -> Decimal:
     return quantity.quantize(charge_sheets.CENT)
 
 
-def _text(value, field: str, limit: int, *, required: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError({field: required})
-    if len(value) > limit:
-        raise ServiceError({field: _("At most %(limit)d characters, please.") % {"limit": limit}})
-    return value
-
-
 # --- labour lines (FEE-1, FEE-2) -------------------------------------------------------------
 
 
@@ -112,7 +104,7 @@ def add_labour(
 
     _require_worker(actor, order)
     quantity = _quantity(quantity)
-    description = _text(description, "description", 200)
+    description = checked_text(description, "description", 200)
     code = (rate_code or "").strip()
     with transaction.atomic():
         locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
@@ -155,7 +147,9 @@ def cancel_labour(*, actor, line: LabourLine, reason: str) -> LabourLine:
     """A labour line entered by mistake is cancelled with the reason, never deleted."""
     order = line.order
     _require_worker(actor, order)
-    reason = _text(reason, "reason", 300, required=_("Say why the labour line is cancelled."))
+    reason = checked_text(
+        reason, "reason", 300, required=_("Say why the labour line is cancelled.")
+    )
     with transaction.atomic():
         ServiceOrder.objects.select_for_update().filter(pk=order.pk).first()
         line = (
@@ -195,7 +189,7 @@ def make_quotation(*, actor, order: ServiceOrder, note: str = "") -> Quotation:
     stands (pending and still valid, or accepted)."""
     require_perm(actor, ADD_QUOTATIONS)
     require_order_reach(actor, order)
-    note = _text(note, "note", 300)
+    note = checked_text(note, "note", 300)
     with transaction.atomic():
         locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
         _being_worked(locked, _("A quotation is made"))
@@ -370,7 +364,7 @@ def accept_quotation(
 
 def decline_quotation(*, actor, quotation: Quotation, reason: str) -> Quotation:
     """FEE-2: the customer does not accept the quotation; the reason is kept."""
-    reason = _text(reason, "reason", 300, required=_("Say why the customer declined."))
+    reason = checked_text(reason, "reason", 300, required=_("Say why the customer declined."))
     with transaction.atomic():
         locked = _lock_pending(actor, quotation)
         locked.status = QuotationStatus.DECLINED

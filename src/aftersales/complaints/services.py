@@ -51,6 +51,7 @@ from aftersales.complaints.models import (
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.numbering import next_number
 from aftersales.core.permissions import require_perm
+from aftersales.core.validators import checked_text
 
 RULE_LATE = "CMP-2"
 # STF-3: first violation of a rule 100 CNY, the second double; from the third on dismissal
@@ -193,15 +194,6 @@ def regional_head_of(person):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _text(value, field: str, limit: int | None = None, *, required: str = "") -> str:
-    value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
-    if required and not value:
-        raise ServiceError({field: required})
-    if limit is not None and len(value) > limit:
-        raise ServiceError({field: _("At most %(limit)d characters, please.") % {"limit": limit}})
-    return value
-
-
 def _note(complaint: Complaint, action: str, actor, text: str = "", at=None) -> ComplaintNote:
     return ComplaintNote.objects.create(
         complaint=complaint, at=at or timezone.now(), by=actor, action=action, text=text
@@ -285,7 +277,7 @@ def register_complaint(
         ("resolution", resolution, None, ""),
     ):
         try:
-            fields[name] = _text(value, name, limit, required=required)
+            fields[name] = checked_text(value, name, limit, required=required)
         except ServiceError as exc:
             errors.update({k: v[0].message for k, v in exc.error_dict.items()})
     if resolved_on_spot and not fields.get("resolution") and "resolution" not in errors:
@@ -462,7 +454,7 @@ def assign_complaint(*, actor, complaint: Complaint, owner, note: str = "") -> C
     from aftersales.notifications.models import Topic
     from aftersales.notifications.services import notify
 
-    note = _text(note, "note", 500)
+    note = checked_text(note, "note", 500)
     if owner is None:
         raise ServiceError({"owner": _("Choose the new owner.")})
     with transaction.atomic():
@@ -500,7 +492,7 @@ def report_complaint(*, actor, complaint: Complaint, report_note: str) -> Compla
     from aftersales.notifications.models import Topic
     from aftersales.notifications.services import notify
 
-    report_note = _text(
+    report_note = checked_text(
         report_note, "report_note", 2000, required=_("Write what you report to the company.")
     )
     with transaction.atomic():
@@ -528,7 +520,7 @@ def investigate_complaint(*, actor, complaint: Complaint, cause: str, proposal: 
         errors["proposal"] = _("Write the resolution you propose.")
     if errors:
         raise ServiceError(errors)
-    cause, proposal = _text(cause, "cause", 4000), _text(proposal, "proposal", 4000)
+    cause, proposal = checked_text(cause, "cause", 4000), checked_text(proposal, "proposal", 4000)
     with transaction.atomic():
         locked, before = _act(actor, complaint, "investigate")
         locked.status = ComplaintStatus.INVESTIGATING
@@ -547,7 +539,7 @@ def refer_complaint(*, actor, complaint: Complaint, note: str, specialist=None) 
     from aftersales.notifications.models import Topic
     from aftersales.notifications.services import notify
 
-    note = _text(note, "note", 2000, required=_("Write what the dispute is about."))
+    note = checked_text(note, "note", 2000, required=_("Write what the dispute is about."))
     team = complaint_specialists()
     if specialist is not None and not team.filter(pk=specialist.pk).exists():
         raise ServiceError({"specialist": _("Choose someone of the complaint specialist team.")})
@@ -585,7 +577,9 @@ def resolve_complaint(
     *, actor, complaint: Complaint, resolution: str, customer_satisfied: bool | None = None
 ) -> Complaint:
     """CMP-1: how it was resolved and whether the customer is satisfied."""
-    resolution = _text(resolution, "resolution", 4000, required=_("Write how it was resolved."))
+    resolution = checked_text(
+        resolution, "resolution", 4000, required=_("Write how it was resolved.")
+    )
     if customer_satisfied not in (True, False, None):
         raise ServiceError({"customer_satisfied": _("Answer yes, no or not known.")})
     with transaction.atomic():
@@ -637,7 +631,7 @@ def add_reply(
 def close_complaint(*, actor, complaint: Complaint, note: str = "") -> Complaint:
     """A resolved complaint closes — refused while a written reply it needs is missing
     (CMP-4, FUP-4)."""
-    note = _text(note, "note", 2000)
+    note = checked_text(note, "note", 2000)
     with transaction.atomic():
         locked, before = _act(actor, complaint, "close")
         locked.status = ComplaintStatus.CLOSED
@@ -648,7 +642,7 @@ def close_complaint(*, actor, complaint: Complaint, note: str = "") -> Complaint
 
 def reopen_complaint(*, actor, complaint: Complaint, reason: str) -> Complaint:
     """A resolved or closed complaint is investigated again (the customer came back)."""
-    reason = _text(reason, "reason", 2000, required=_("Say why the complaint is reopened."))
+    reason = checked_text(reason, "reason", 2000, required=_("Say why the complaint is reopened."))
     with transaction.atomic():
         locked, before = _act(actor, complaint, "reopen")
         locked.status = ComplaintStatus.INVESTIGATING

@@ -70,3 +70,26 @@ def normalize_phone(value: str) -> str:
 
 def validate_phone(value: str) -> None:
     normalize_phone(value)
+
+
+def checked_text(
+    value, field: str, limit: int | None = None, *, required: str = "", errors: dict | None = None
+) -> str:
+    """A service's free-text input, stripped. Empty when ``required`` (the message to show)
+    is given, or longer than ``limit``, is a ServiceError on ``field`` — or, when the
+    service collects several fields' errors, an entry in ``errors``."""
+    from django.utils.translation import gettext
+
+    from aftersales.core.exceptions import ServiceError
+
+    value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
+    problem = ""
+    if required and not value:
+        problem = required
+    elif limit is not None and len(value) > limit:
+        problem = gettext("At most %(limit)d characters, please.") % {"limit": limit}
+    if problem:
+        if errors is None:
+            raise ServiceError({field: problem})
+        errors[field] = problem
+    return value

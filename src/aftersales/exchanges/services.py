@@ -31,6 +31,7 @@ from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.numbering import next_number
 from aftersales.core.permissions import require_perm
+from aftersales.core.validators import checked_text
 from aftersales.exchanges import workflow
 from aftersales.exchanges.models import (
     ApprovalStep,
@@ -224,15 +225,6 @@ def entitlement_warning(kind: str, entitlement: dict) -> str:
 # --- input ---------------------------------------------------------------------------------
 
 
-def _text(value, field: str, limit: int, *, required: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError({field: required})
-    if len(value) > limit:
-        raise ServiceError({field: _("At most %(limit)d characters, please.") % {"limit": limit}})
-    return value
-
-
 def _money(value, field: str, *, required: bool, positive: bool) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -413,7 +405,7 @@ def add_attachment(
     from aftersales.service.services import check_attachment
 
     _require_filler(actor, request)
-    caption = _text(caption, "caption", 200)
+    caption = checked_text(caption, "caption", 200)
     ext = check_attachment(content, name)
     stored = None
     try:
@@ -451,7 +443,7 @@ def submit_request(*, actor, request: ExchangeRequest, comment: str = "") -> Exc
 
     require_perm(actor, workflow.ADD)
     _require_filler(actor, request)
-    comment = _text(comment, "comment", MAX_COMMENT)
+    comment = checked_text(comment, "comment", MAX_COMMENT)
     with transaction.atomic():
         locked = ExchangeRequest.objects.select_for_update().get(pk=request.pk)
         _editable(locked)
@@ -499,7 +491,7 @@ def submit_request(*, actor, request: ExchangeRequest, comment: str = "") -> Exc
 def cancel_request(*, actor, request: ExchangeRequest, reason: str) -> ExchangeRequest:
     """The filler withdraws a draft or a returned form, with the reason."""
     _require_filler(actor, request)
-    reason = _text(reason, "reason", 500, required=_("Say why the form is cancelled."))
+    reason = checked_text(reason, "reason", 500, required=_("Say why the form is cancelled."))
     with transaction.atomic():
         locked = ExchangeRequest.objects.select_for_update().get(pk=request.pk)
         _editable(locked)
@@ -549,7 +541,7 @@ def _review(*, actor, request: ExchangeRequest, decision: str, comment: str, ste
         Decision.REJECTED: _("Say why the form is rejected."),
         Decision.RETURNED: _("Say what information is missing."),
     }.get(decision, "")
-    comment = _text(comment, "comment", MAX_COMMENT, required=required)
+    comment = checked_text(comment, "comment", MAX_COMMENT, required=required)
     if step and step not in workflow.REVIEW_BY_STEP:
         raise ServiceError({"step": _("Unknown step.")})
     with transaction.atomic():
@@ -754,8 +746,8 @@ def write_ledger(
     """EXC-1, EXC-3: the replacement given for the received product, and the signed row of
     the exchange ledger (换货登记台账): the same model, or another one only with the
     customer's agreement written down."""
-    agreed = _text(substitute_agreed, "substitute_agreed", 2000)
-    summary = _text(summary, "summary", 2000)
+    agreed = checked_text(substitute_agreed, "substitute_agreed", 2000)
+    summary = checked_text(summary, "summary", 2000)
     require_perm(actor, workflow.LEDGER)
     if replacement_unit is None:
         raise ServiceError({"replacement_unit": _("Choose the replacement unit (serial number).")})
@@ -863,7 +855,7 @@ def record_refund(
     amount = _money(amount, "amount", required=True, positive=True)
     if method not in RefundMethod.values:
         raise ServiceError({"method": _("Choose how the money is paid back.")})
-    reference = _text(reference, "reference", 100)
+    reference = checked_text(reference, "reference", 100)
     require_perm(actor, workflow.REFUND)
     with transaction.atomic():
         locked = _lock_for(actor, workflow.REFUND, request)
@@ -939,7 +931,7 @@ def finish_request(*, actor, request: ExchangeRequest, note: str) -> ExchangeReq
     """Close a received form with nothing more to do: a return partly refunded or not
     refundable after the inspection, or an exchange whose inspection gives no
     replacement (the goods go back to the customer). The note says why."""
-    note = _text(note, "note", 1000, required=_("Say how the form ends."))
+    note = checked_text(note, "note", 1000, required=_("Say how the form ends."))
     with transaction.atomic():
         perm = workflow.REFUND if request.kind == RequestKind.RETURN else workflow.LEDGER
         locked = _lock_for(actor, perm, request)

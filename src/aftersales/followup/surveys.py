@@ -39,6 +39,7 @@ from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.periodic import periodic
 from aftersales.core.permissions import require_perm
+from aftersales.core.validators import checked_text
 from aftersales.customers.models import Customer
 from aftersales.followup.models import (
     RATING_FIELDS,
@@ -462,13 +463,6 @@ def _rating(value, field: str, errors: dict) -> int | None:
     return number
 
 
-def _free_text(value, field: str, errors: dict) -> str:
-    text = str(value or "").strip()
-    if len(text) > TEXT_LIMIT:
-        errors[field] = _("At most %(limit)d characters, please.") % {"limit": TEXT_LIMIT}
-    return text
-
-
 def checked_answer(
     *, attitude, skill, punctuality, promises, suggestions="", other_needs=""
 ) -> Answer:
@@ -479,8 +473,8 @@ def checked_answer(
         for name, value in zip(RATING_FIELDS, (attitude, skill, punctuality, promises), strict=True)
     }
     texts = {
-        "suggestions": _free_text(suggestions, "suggestions", errors),
-        "other_needs": _free_text(other_needs, "other_needs", errors),
+        "suggestions": checked_text(suggestions, "suggestions", TEXT_LIMIT, errors=errors),
+        "other_needs": checked_text(other_needs, "other_needs", TEXT_LIMIT, errors=errors),
     }
     if errors:
         raise ServiceError(errors)
