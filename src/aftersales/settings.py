@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -155,15 +154,35 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the sign-in lockout (SEC-4).
+    "aftersales.accounts.backends.LockoutModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A session ends this many seconds after sign-in (or the session's last change), and when
+# the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag instead
+# SEC-4 lockout: this many failed sign-ins for one user name within the window lock that
+# name (known or not) for the lockout time; 0 turns the lockout off. Counted in the database,
+# so all app servers share the count. An administrator can lift a lock in the admin site.
+AFTERSALES_LOGIN_MAX_FAILURES = int(os.environ.get("AFTERSALES_LOGIN_MAX_FAILURES", "5"))
+AFTERSALES_LOGIN_FAILURE_WINDOW_MINUTES = int(
+    os.environ.get("AFTERSALES_LOGIN_FAILURE_WINDOW_MINUTES", "15")
+)
+AFTERSALES_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("AFTERSALES_LOGIN_LOCKOUT_MINUTES", "15"))
+# The same for one client address (an IPv6 /64), across all names: slows a spray of guesses
+# over many names. High enough for an office behind one NAT address; 0 turns it off.
+AFTERSALES_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("AFTERSALES_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")
+)
+# SEC-4 API tokens: days a new token works; requests to POST /api/auth/token/ per client
+# address (counted like the public rate limits below).
+AFTERSALES_API_TOKEN_DAYS = int(os.environ.get("AFTERSALES_API_TOKEN_DAYS", "90"))
+AFTERSALES_API_TOKEN_RATE = os.environ.get("AFTERSALES_API_TOKEN_RATE", "20/h")
 
 # --- i18n / time (CAL-2) ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -191,6 +210,26 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- cache (rate limits of the public pages) ------------------------------------
+# CACHE_URL: empty → this process's memory (one server); "db" → a table in the database
+# (shared by every process; `aftersales createcachetable` makes it, `serve` runs it);
+# "redis://host:6379/0" → Redis (needs the `redis` package).
+_cache_url = os.environ.get("CACHE_URL", "").strip()
+if _cache_url == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "aftersales_cache",
+        }
+    }
+elif _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
+
 # --- background tasks -------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -200,7 +239,7 @@ FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aftersales.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

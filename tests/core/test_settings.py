@@ -26,3 +26,35 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db):
     assert mode in ("wal", "memory")
     assert settings.DATABASES["default"]["OPTIONS"]["timeout"] >= 5
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+
+
+def _settings_with(env: dict) -> dict:
+    """The settings module read afresh in a subprocess with ``env`` (read at import)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, aftersales.settings as s;"
+        "print(json.dumps({'CACHES': getattr(s, 'CACHES', None)}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_cache_url_selects_a_shared_cache_for_the_rate_limits(tmp_path):
+    """SEC-4: rate limits count in a cache every app process shares once CACHE_URL is set."""
+    base = {"AFTERSALES_DATA_DIR": str(tmp_path)}
+    assert _settings_with({**base, "CACHE_URL": ""})["CACHES"] is None  # Django's default
+    db = _settings_with({**base, "CACHE_URL": "db"})["CACHES"]["default"]
+    assert db["BACKEND"].endswith("DatabaseCache") and db["LOCATION"] == "aftersales_cache"
+    redis = _settings_with({**base, "CACHE_URL": "redis://127.0.0.1:6379/2"})["CACHES"]
+    assert redis["default"]["BACKEND"].endswith("RedisCache")
+    assert redis["default"]["LOCATION"] == "redis://127.0.0.1:6379/2"

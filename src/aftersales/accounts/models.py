@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -208,3 +209,104 @@ class User(AbstractUser):
     @property
     def role_labels(self) -> list[str]:
         return [str(ROLES_BY_CODE[c].label) for c in sorted(self.role_codes)]
+
+
+# --- sign-in protection (SEC-4) ------------------------------------------------------
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted for one user name or one client address (SEC-4).
+
+    One row per name or address, kept in the database so every app server sees the same
+    count. The name is counted whether or not such a person exists, so a lock says nothing
+    about who has an account.
+    """
+
+    class Scope(models.TextChoices):
+        USERNAME = "username", _("user name")
+        ADDRESS = "address", _("client address")
+
+    scope = models.CharField(_("counted by"), max_length=10, choices=Scope.choices)
+    key = models.CharField(_("user name or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures in the window"), default=0)
+    window_started_at = models.DateTimeField(_("window started at"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, db_index=True)
+    locks = models.PositiveIntegerField(_("times locked"), default=0)
+
+    class Meta:
+        verbose_name = _("failed sign-ins")
+        verbose_name_plural = _("failed sign-ins")
+        ordering = ["-last_failure_at"]
+        default_permissions = ("view",)
+        permissions = [("unlock_login", _("Can lift a sign-in lock"))]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="loginthrottle_scope_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.key}"
+
+    def is_locked(self, now) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, now=None) -> "ApiTokenQuerySet":
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A personal API token (SEC-4): several per person, each expiring and revocable.
+
+    Only the SHA-256 of the key is stored; the key itself is shown once, when issued.
+    The first characters (``prefix``) let the person tell their tokens apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("label"), max_length=100, blank=True)
+    prefix = models.CharField(_("begins with"), max_length=12)
+    key_hash = models.CharField(_("key (SHA-256)"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        default_permissions = ("view",)
+        permissions = [("revoke_apitoken", _("Can revoke anyone's API tokens"))]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}".strip()
+
+    STATUS_LABELS = {"active": _("active"), "expired": _("expired"), "revoked": _("revoked")}
+
+    def status(self, now=None) -> str:
+        """active, expired or revoked."""
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"
+
+    def status_label(self) -> str:
+        return str(self.STATUS_LABELS[self.status()])

@@ -122,6 +122,13 @@ EDIT_CUSTOMERS = [
     "customers.change_contact",
     "customers.delete_contact",
 ]
+# CUS-2, SEC-2, SEC-3: the keeper of the customer files (information manager) and the
+# administrator read the access log and answer a person's requests: export, anonymise.
+PERSONAL_DATA = [
+    "audit.view_accessentry",
+    "customers.export_personal_data",
+    "customers.anonymise_customer",
+]
 EDIT_UNITS = [
     "products.add_unit",
     "products.change_unit",
@@ -257,7 +264,8 @@ ROLES: list[Role] = [
             "customers.export_customers",
             "accounts.view_user",
             "service.view_faulttype",
-        ],
+        ]
+        + PERSONAL_DATA,
         wide_reach=True,
     ),
     Role(
@@ -377,7 +385,13 @@ ROLES: list[Role] = [
             "accounts.change_orgunit",
             "accounts.add_region",
             "accounts.change_region",
+            # SEC-4: lift sign-in locks, revoke anyone's API tokens.
+            "accounts.view_loginthrottle",
+            "accounts.unlock_login",
+            "accounts.view_apitoken",
+            "accounts.revoke_apitoken",
             "audit.view_auditentry",
+            *PERSONAL_DATA,
             "core.add_businesscalendar",
             "core.change_businesscalendar",
             "core.add_calendarday",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", views.UserListView.as_view(), name="user_list"),
     path("me/", views.profile, name="profile"),
     path("me/api-token/", views.api_token, name="api_token"),
+    path("me/api-token/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
 
 # Named without the namespace: Django's auth views and templates expect these names.

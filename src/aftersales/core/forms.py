@@ -1,6 +1,7 @@
 """Form helpers shared by every app: Bootstrap classes and service errors on fields."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
@@ -42,7 +43,33 @@ class StyledModelForm(StyledFormMixin, forms.ModelForm):
     pass
 
 
-class LoginForm(StyledFormMixin, AuthenticationForm):
+class LockoutFormMixin:
+    """A sign-in form that says so when the user name or the network is locked (SEC-4).
+
+    The lock itself is enforced by the authentication backend; this only replaces "wrong
+    user name or password" with the reason, for every name alike (known or not).
+    """
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            from aftersales.accounts.backends import request_address
+            from aftersales.accounts.services import login_refusal
+
+            refusal = login_refusal(
+                self.cleaned_data.get("username") or "", request_address(self.request)
+            )
+            if refusal:
+                raise ValidationError(refusal.message, code="locked") from None
+            raise
+
+
+class LoginForm(LockoutFormMixin, StyledFormMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutFormMixin, AdminAuthenticationForm):
     pass
 
 
