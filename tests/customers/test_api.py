@@ -160,6 +160,9 @@ def test_cus_5_api_contacts_crud_with_customer_filter(api_for, people, hz_custom
             "phone": "+86 136 0000 1111",
             "is_primary": True,
             "birthday": "1990-01-02",
+            # SEC-3: kept only with the person's consent and its purpose.
+            "personal_consent": True,
+            "consent_purpose": "生日问候",
         },
         format="json",
     )

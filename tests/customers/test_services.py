@@ -210,6 +210,8 @@ def test_cus_5_contact_with_optional_personal_details(people, hz_customer):
         phone="0571-88112234",
         birthday=datetime.date(1985, 6, 1),
         interests="羽毛球",
+        personal_consent=True,
+        consent_purpose="客户联谊活动邀请",
     )
     assert contact.birthday == datetime.date(1985, 6, 1)
     assert contact.interests == "羽毛球"

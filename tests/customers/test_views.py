@@ -359,6 +359,8 @@ def test_cus_1_detail_shows_fields_contacts_units_and_contact_history(
             "position": "采购",
             "birthday": "1988-03-08",
             "interests": "茶道",
+            "personal_consent": "on",
+            "consent_purpose": "客户联谊活动邀请",
         },
     )
     assert resp.status_code == 302

@@ -18,8 +18,21 @@ def _field(model, name):
         return None
 
 
+def _table(key: str):
+    """The model a key names as "app_label.model" (a row about a whole table), or None."""
+    if key.count(".") != 1:
+        return None
+    try:
+        return apps.get_model(key)
+    except (LookupError, ValueError):
+        return None
+
+
 def _resolve(model, key: str):
     """(label, field) for a changes key: "name", or "contact.name" for a child record."""
+    table = _table(key)
+    if table is not None:
+        return capfirst(table._meta.verbose_name_plural), None
     if "." in key:
         prefix, name = key.split(".", 1)
         try:
@@ -40,6 +53,9 @@ def _shown(value, field):
         return None
     if isinstance(value, dict) and "label" in value:
         return value["label"]
+    if isinstance(value, dict) and "fields" in value:
+        # A whole table's fields cleared (SEC-3 anonymisation): names only, never values.
+        return _fields_cleared(value)
     if field is not None and getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, bool):
@@ -52,12 +68,49 @@ def _shown(value, field):
     return value
 
 
-def history_rows(entry: AuditEntry) -> list[dict]:
+def _fields_cleared(value: dict) -> str:
+    model = _table(value.get("table", ""))
+    names = []
+    for name in value.get("fields", []):
+        field = _field(model, name) if model else None
+        names.append(str(field.verbose_name) if field is not None else name)
+    return f"{', '.join(names)} ({value.get('rows', 0)})"
+
+
+# In place of a value that is kept in the trail but no longer shown (SEC-3).
+MASK = "***"
+
+
+def hidden_fields(obj):
+    """For each of obj's audit rows, the keys whose values are no longer shown: their person
+    was anonymised on request (SEC-3). The values stay in the trail (SEC-1) for the audit
+    search. A function of the row."""
+    if not apps.is_installed("aftersales.customers"):
+        return lambda entry: frozenset()
+    from aftersales.customers.privacy import history_mask
+
+    return history_mask(obj)
+
+
+def history_rows(entry: AuditEntry, hidden: frozenset[str] = frozenset()) -> list[dict]:
+    """The entry's changes as label, old, new; the values of ``hidden`` keys masked."""
     model = entry.content_type.model_class() if entry.content_type_id else None
     rows = []
     for key, (old, new) in entry.changes.items():
         if key == "id":
             continue
         label, field = _resolve(model, key) if model else (key, None)
-        rows.append({"label": label, "old": _shown(old, field), "new": _shown(new, field)})
+        old, new = _shown(old, field), _shown(new, field)
+        if key in hidden:
+            old = MASK if old is not None else None
+            new = MASK if new is not None else None
+        rows.append({"label": label, "old": old, "new": new})
     return rows
+
+
+def history_note(entry: AuditEntry, hidden: frozenset[str] = frozenset()) -> str:
+    """The entry's note; masked with the values once its person was anonymised (a note may
+    name them), except the anonymisation's own note, which names no one."""
+    if hidden and entry.note and not entry.action.endswith(".anonymised"):
+        return MASK
+    return entry.note

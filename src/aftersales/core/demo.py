@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
-DEMO_PASSWORD = "demo-2026"
+# The published demo password (bandit B105: meant to be known).
+DEMO_PASSWORD = "demo-2026"  # nosec B105
 
 # (username, what they are) — printed by `aftersales serve` and shown in the README.
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -48,6 +49,8 @@ DEMO_MODULES = [
     "aftersales.followup.demo",
     "aftersales.complaints.demo",
     "aftersales.exchanges.demo",
+    # Last: a person's data rights need their orders, surveys and complaints (SEC-3).
+    "aftersales.customers.privacy_demo",
 ]
 
 

@@ -87,6 +87,7 @@ MENU: list[MenuEntry] = [
     MenuEntry(_("People"), "accounts:user_list", "person-badge", "accounts.view_user"),
     MenuEntry(_("Business calendar"), "core:calendar", "calendar3", "core.view_calendarday"),
     MenuEntry(_("Audit log"), "audit:search", "journal-text", "audit.view_auditentry"),
+    MenuEntry(_("Access log"), "audit:access_search", "eye", "audit.view_accessentry"),
     MenuEntry(_("API docs"), "api:docs", "braces", None),
 ]
 

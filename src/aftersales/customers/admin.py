@@ -43,7 +43,15 @@ class CustomerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ]
     search_fields = ["code", "name", "phone", "credit_code", "contacts__name", "contacts__phone"]
     list_select_related = ["region", "owner_unit"]
-    readonly_fields = ["code", "created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = [
+        "code",
+        "anonymised_at",
+        "anonymised_by",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
     inlines = [ContactInline]
 
     def has_add_permission(self, request):
@@ -54,6 +62,12 @@ class CustomerAdmin(AuditedAdminMixin, admin.ModelAdmin):
         # Customer files are deactivated, not deleted (their units and history stay).
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # SEC-3: an anonymised file is not filled in again, here either.
+        if obj is not None and obj.anonymised_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(Contact)
 class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
@@ -62,8 +76,13 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "phone", "customer__name", "customer__code"]
     list_select_related = ["customer"]
     raw_id_fields = ["customer"]
-    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = ["anonymised_at", "created_at", "created_by", "updated_at", "updated_by"]
 
     def has_add_permission(self, request):
         # Added on the customer page, where phone and primary-contact rules are checked.
         return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.anonymised_at is not None:
+            return False
+        return super().has_change_permission(request, obj)

@@ -2,15 +2,21 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from aftersales.accounts.models import OrgUnit, Region
 from aftersales.accounts.reach import require_reach
 from aftersales.api.permissions import ModelPermissions
-from aftersales.customers import services
+from aftersales.audit.api import AccessLoggedListMixin, AccessLoggedRetrieveMixin
+from aftersales.audit.models import AccessAction
+from aftersales.audit.services import record_access
+from aftersales.core.permissions import require_perm
+from aftersales.customers import privacy, services
 from aftersales.customers.filtersets import CustomerFilter, with_key_figures
 from aftersales.customers.models import Contact, Customer
 
@@ -54,12 +60,13 @@ class CustomerSerializer(serializers.ModelSerializer):
             "owner_unit",
             "notes",
             "is_active",
+            "anonymised_at",
             "units_count",
             "contacts_count",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["code", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["code", "is_active", "anonymised_at", "created_at", "updated_at"]
         # The service checks uniqueness of the credit code with its own message.
         validators: list = []
         extra_kwargs = {"credit_code": {"validators": []}}
@@ -80,10 +87,14 @@ class ContactSerializer(serializers.ModelSerializer):
             "is_primary",
             "birthday",
             "interests",
+            "personal_consent",
+            "consent_on",
+            "consent_purpose",
+            "anonymised_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["anonymised_at", "created_at", "updated_at"]
 
     def validate_customer(self, value):
         if self.instance is not None and value.pk != self.instance.customer_id:
@@ -93,6 +104,50 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class AnonymiseSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text=_("The person's request: when and how it came.")
+    )
+
+
+class PersonalDataMixin:
+    """SEC-3 actions of a person's record: everything held about them, and anonymisation.
+    The subclass says how: ``_personal_data(obj)`` and ``_anonymise(obj, reason)``."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="personal-data",
+        permission_classes=[IsAuthenticated],
+    )
+    def personal_data(self, request, pk=None):
+        """Everything held about the person (SEC-3): tables, fields and rows, as JSON."""
+        require_perm(request.user, privacy.EXPORT_PERSONAL_DATA)
+        obj = self.get_object()
+        data = self._personal_data(obj)
+        rows = sum(len(section["rows"]) for section in data["sections"])
+        record_access(
+            request,
+            AccessAction.EXPORT,
+            obj,
+            what=_("personal data (%(format)s), %(rows)s rows") % {"format": "API", "rows": rows},
+        )
+        return Response(data)
+
+    @extend_schema(request=AnonymiseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def anonymise(self, request, pk=None):
+        """Anonymise the person on their request (SEC-3): their details replaced everywhere,
+        the business records kept. Once; the reason is required."""
+        require_perm(request.user, privacy.ANONYMISE)
+        obj = self.get_object()
+        reason = AnonymiseSerializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        done = self._anonymise(obj, reason.validated_data["reason"])
+        return Response(self.get_serializer(done).data)
 
 
 class ServiceViewMixin:
@@ -128,6 +183,9 @@ class ServiceViewMixin:
 
 class CustomerViewSet(
     ServiceViewMixin,
+    PersonalDataMixin,
+    AccessLoggedListMixin,
+    AccessLoggedRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -142,6 +200,7 @@ class CustomerViewSet(
     filterset_class = CustomerFilter
     ordering_fields = ["code", "name", "created_at"]
     ordering = ["code"]
+    access_list_label = _("Customer list (API)")
 
     def get_queryset(self):
         return with_key_figures(Customer.objects.visible_to(self.request.user))
@@ -151,6 +210,13 @@ class CustomerViewSet(
 
     def _fresh(self, customer: Customer) -> Customer:
         return self.get_detail_queryset().get(pk=customer.pk)
+
+    def _personal_data(self, customer):
+        return privacy.personal_data(actor=self.request.user, customer=customer)
+
+    def _anonymise(self, customer, reason):
+        privacy.anonymise_customer(actor=self.request.user, customer=customer, reason=reason)
+        return self._fresh(customer)
 
     def perform_create(self, serializer):
         customer = services.create_customer(actor=self.request.user, **serializer.validated_data)
@@ -186,7 +252,13 @@ class CustomerViewSet(
         return self._set_active(request, services.reactivate_customer)
 
 
-class ContactViewSet(ServiceViewMixin, viewsets.ModelViewSet):
+class ContactViewSet(
+    ServiceViewMixin,
+    PersonalDataMixin,
+    AccessLoggedListMixin,
+    AccessLoggedRetrieveMixin,
+    viewsets.ModelViewSet,
+):
     """Contacts of customers (CUS-5); filter with ?customer=<id>."""
 
     serializer_class = ContactSerializer
@@ -194,6 +266,15 @@ class ContactViewSet(ServiceViewMixin, viewsets.ModelViewSet):
     queryset = Contact.objects.all()
     filterset_fields = ["customer", "is_primary"]
     search_fields = ["name", "phone"]
+    access_list_label = _("Contact list (API)")
+
+    def _personal_data(self, contact):
+        return privacy.personal_data(
+            actor=self.request.user, customer=contact.customer, contact=contact
+        )
+
+    def _anonymise(self, contact, reason):
+        return privacy.anonymise_contact(actor=self.request.user, contact=contact, reason=reason)
 
     def get_queryset(self):
         return Contact.objects.visible_to(self.request.user).select_related("customer")

@@ -332,6 +332,9 @@ def _add_contacts(rng: random.Random, customer: Customer, actor, area: str) -> N
             extra["birthday"] = datetime.date(rng.randint(1965, 1995), rng.randint(1, 12), 15)
         if rng.random() < 0.3:
             extra["interests"] = rng.choice(INTERESTS)
+        if extra:
+            # SEC-3: kept only with the person's consent and its purpose.
+            extra.update(personal_consent=True, consent_purpose="生日问候、客户联谊活动邀请")
         services.add_contact(
             actor=actor,
             customer=customer,

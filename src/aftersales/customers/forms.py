@@ -59,11 +59,24 @@ class CustomerForm(ServiceModelForm):
 class ContactForm(ServiceModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "position", "phone", "email", "is_primary", "birthday", "interests"]
-        widgets = {"birthday": forms.DateInput()}
+        fields = [
+            "name",
+            "position",
+            "phone",
+            "email",
+            "is_primary",
+            "birthday",
+            "interests",
+            "personal_consent",
+            "consent_on",
+            "consent_purpose",
+        ]
+        widgets = {"birthday": forms.DateInput(), "consent_on": forms.DateInput()}
         help_texts = {
-            "birthday": _("Optional personal information."),
-            "interests": _("Optional personal information."),
+            "birthday": _("Optional personal information, kept only with consent."),
+            "interests": _("Optional personal information, kept only with consent."),
+            "consent_on": _("Empty: today."),
+            "consent_purpose": _("E.g. birthday greetings, invitations to customer events."),
         }
 
 

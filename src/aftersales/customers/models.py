@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -92,6 +93,17 @@ class Customer(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # SEC-3: a person's details replaced by neutral values on their request; the business
+    # records stay. Set once, never undone.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    anonymised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("anonymised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -99,7 +111,11 @@ class Customer(TimeStampedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["code"]
-        permissions = [("export_customers", _("Can export the customer overview"))]
+        permissions = [
+            ("export_customers", _("Can export the customer overview")),
+            ("export_personal_data", _("Can export all personal data held about a person")),
+            ("anonymise_customer", _("Can anonymise a person's data on their request")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(credit_limit__gte=0), name="customer_credit_limit_not_negative"
@@ -124,7 +140,9 @@ class ContactQuerySet(models.QuerySet):
 
 
 class Contact(TimeStampedModel):
-    """A person to talk to at a customer (CUS-5). Birthday and interests are personal data."""
+    """A person to talk to at a customer (CUS-5). Birthday and interests are personal data
+    beyond what the service needs: kept only with the person's consent and its purpose
+    (SEC-3)."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
@@ -136,6 +154,12 @@ class Contact(TimeStampedModel):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     interests = models.CharField(_("interests"), max_length=200, blank=True)
+    personal_consent = models.BooleanField(
+        _("consents to birthday and interests being kept"), default=False
+    )
+    consent_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_purpose = models.CharField(_("purpose of consent"), max_length=200, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = ContactQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import OrgUnit
@@ -38,7 +39,18 @@ CUSTOMER_FIELDS = {
     "notes",
 }
 CENT = Decimal("0.01")
-CONTACT_FIELDS = {"name", "position", "phone", "email", "is_primary", "birthday", "interests"}
+CONTACT_FIELDS = {
+    "name",
+    "position",
+    "phone",
+    "email",
+    "is_primary",
+    "birthday",
+    "interests",
+    "personal_consent",
+    "consent_on",
+    "consent_purpose",
+}
 # Text fields a form may send as None when left empty.
 _TEXT_FIELDS = {
     "name",
@@ -50,6 +62,7 @@ _TEXT_FIELDS = {
     "notes",
     "position",
     "interests",
+    "consent_purpose",
 }
 
 
@@ -70,6 +83,15 @@ def _require_customer_reach(actor, customer: Customer) -> None:
                 "Customer %(code)s belongs to another organisation unit or region "
                 "outside your reach."
             )
+            % {"code": customer.code}
+        )
+
+
+def _refuse_anonymised(customer: Customer) -> None:
+    """SEC-3: an anonymised file stays as it is; it is not filled in again."""
+    if customer.anonymised_at is not None:
+        raise ServiceError(
+            _("Customer %(code)s was anonymised on the person's request; it cannot be changed.")
             % {"code": customer.code}
         )
 
@@ -193,6 +215,7 @@ def update_customer(*, actor, customer: Customer, **fields) -> Customer:
     _require_customer_reach(actor, customer)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        _refuse_anonymised(customer)
         before = snapshot(customer)
         old_owner = customer.owner_unit_id
         for name, value in fields.items():
@@ -215,6 +238,7 @@ def _set_active(*, actor, customer: Customer, active: bool, reason: str) -> Cust
     _require_customer_reach(actor, customer)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        _refuse_anonymised(customer)
         if customer.is_active == active:
             message = (
                 _("This customer is already active.")
@@ -263,9 +287,42 @@ def _apply_contact_rules(contact: Contact) -> None:
         contact.phone = normalize_phone(contact.phone)
     except ValidationError as exc:
         errors.setdefault("phone", []).extend(exc.messages)
+    _apply_consent_rules(contact, errors)
     if errors:
         raise ServiceError(errors)
     contact.full_clean(exclude=["customer"])
+
+
+def _apply_consent_rules(contact: Contact, errors: dict[str, list[str]]) -> None:
+    """SEC-3: birthday and interests go beyond what the service needs; they are kept only
+    with the person's consent and its purpose. Consent dated today unless a date is given."""
+    contact.personal_consent = bool(contact.personal_consent)
+    contact.consent_purpose = (contact.consent_purpose or "").strip()
+    contact.interests = (contact.interests or "").strip()
+    extra = contact.birthday is not None or bool(contact.interests)
+    if contact.personal_consent:
+        if not contact.consent_purpose:
+            errors.setdefault("consent_purpose", []).append(
+                _("Say what the person agreed these details are kept for.")
+            )
+        if contact.consent_on is None:
+            contact.consent_on = timezone.localdate()
+        elif contact.consent_on > timezone.localdate():
+            errors.setdefault("consent_on", []).append(
+                _("The consent date cannot be in the future.")
+            )
+    else:
+        if extra:
+            message = _(
+                "Birthday and interests are kept only with the person's consent: record the "
+                "consent and its purpose, or leave them empty."
+            )
+            for name in ("birthday", "interests"):
+                if getattr(contact, name):
+                    errors.setdefault(name, []).append(message)
+        # Without consent there is nothing to date or explain.
+        contact.consent_on = None
+        contact.consent_purpose = ""
 
 
 def _unset_other_primary(*, actor, contact: Contact) -> None:
@@ -297,6 +354,7 @@ def add_contact(*, actor, customer: Customer, **fields) -> Contact:
     _require_customer_reach(actor, customer)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        _refuse_anonymised(customer)
         contact = Contact(customer=customer, created_by=actor, updated_by=actor)
         for name, value in fields.items():
             setattr(contact, name, value)
@@ -322,7 +380,12 @@ def update_contact(*, actor, contact: Contact, **fields) -> Contact:
     _require_customer_reach(actor, contact.customer)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=contact.customer_id)
+        _refuse_anonymised(customer)
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.anonymised_at is not None:
+            raise ServiceError(
+                _("This contact was anonymised on the person's request; it cannot be changed.")
+            )
         contact.customer = customer
         before = _contact_snapshot(contact)
         for name, value in fields.items():

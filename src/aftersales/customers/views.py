@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.reach import require_reach
-from aftersales.audit.models import AuditEntry
-from aftersales.audit.presentation import history_rows
+from aftersales.audit.models import AccessAction, AuditEntry
+from aftersales.audit.presentation import hidden_fields, history_note, history_rows
+from aftersales.audit.services import Counted, list_what, record_access
 from aftersales.core import excel
 from aftersales.core.listing import ReachListView
 from aftersales.customers import services
@@ -92,6 +93,7 @@ def customer_export(request):
     headers = [Customer._meta.get_field(name).verbose_name for name, _get in EXPORT_COLUMNS]
     headers += [_("Units"), _("Contacts"), Customer._meta.get_field("is_active").verbose_name]
     yes, no = _("Yes"), _("No")
+    customers = Counted(rows.iterator(chunk_size=500))
     wb = excel.new_workbook()
     excel.add_sheet(
         wb,
@@ -100,9 +102,12 @@ def customer_export(request):
         (
             [get(c) for _name, get in EXPORT_COLUMNS]
             + [c.units_count, c.contacts_count, yes if c.is_active else no]
-            for c in rows.iterator(chunk_size=500)
+            for c in customers
         ),
     )
+    # CUS-2: one entry for the whole list, counted while it was written.
+    what = list_what(_("Customer list export"), customers.count, request)
+    record_access(request, AccessAction.EXPORT, what=what)
     return excel.xlsx_response(wb, f"customers-{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -134,6 +139,8 @@ def customer_file_export(request, pk: int):
             for row in _unit_rows(customer)
         ),
     )
+    # An anonymised person's earlier values stay in the trail, not in files (SEC-3).
+    hidden = hidden_fields(customer)
     excel.add_sheet(
         wb,
         _("History"),
@@ -144,11 +151,14 @@ def customer_file_export(request, pk: int):
                 e.actor_name,
                 e.action,
                 "; ".join(f"{r['label']}: {r['old'] or ''} → {r['new'] or ''}" for r in rows)
-                or e.note,
+                or history_note(e, hidden(e)),
             ]
-            for e, rows in ((e, history_rows(e)) for e in AuditEntry.objects.for_object(customer))
+            for e, rows in (
+                (e, history_rows(e, hidden(e))) for e in AuditEntry.objects.for_object(customer)
+            )
         ),
     )
+    record_access(request, AccessAction.EXPORT, customer, what=_("customer file (Excel)"))
     return excel.xlsx_response(wb, f"customer-{customer.code}.xlsx")
 
 
@@ -168,7 +178,9 @@ def _unit_rows(customer: Customer) -> list[dict]:
 def customer_detail(request, pk: int):
     """The customer file (客户档案): fields, contacts, units, history (CUS-1, CUS-3)."""
     customer = _customer_for(request, pk)
+    record_access(request, AccessAction.VIEW, customer)
     user = request.user
+    is_person = customer.entity == Customer.Entity.PERSON
     return render(
         request,
         "customers/customer_detail.html",
@@ -179,9 +191,14 @@ def customer_detail(request, pk: int):
             "contact_form": ContactForm(auto_id="id_new_contact_%s"),
             "can_change": user.has_perm("customers.change_customer"),
             "can_export": user.has_perm("customers.export_customers"),
-            "can_add_contact": user.has_perm("customers.add_contact"),
+            "can_add_contact": user.has_perm("customers.add_contact")
+            and customer.anonymised_at is None,
             "can_change_contact": user.has_perm("customers.change_contact"),
             "can_delete_contact": user.has_perm("customers.delete_contact"),
+            # SEC-3: a person's data rights (a company's file is not personal data).
+            "can_export_personal": user.has_perm("customers.export_personal_data"),
+            "can_anonymise": user.has_perm("customers.anonymise_customer"),
+            "is_person": is_person,
         },
     )
 
@@ -279,6 +296,8 @@ def contact_add(request, pk: int):
 @login_required
 def contact_edit(request, pk: int):
     contact = _contact_for(request, pk, "customers.change_contact")
+    if request.method == "GET":
+        record_access(request, AccessAction.VIEW, contact)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         try:
