@@ -6,13 +6,12 @@ voids, invoices with their cap and unique numbers, and the order page's money ca
 The fixtures here (a paid-service order with parts lines) are imported by the other money
 test modules."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from aftersales.accounts import services as accounts_services
@@ -33,6 +32,7 @@ from tests.parts.fixtures import (  # noqa: F401
     requested,
     working_order,
 )
+from tests.threads import run_together as _run_together
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -561,29 +561,6 @@ def test_card_context_shows_payments_state_and_the_forms_each_may_use(owing_orde
 ON_POSTGRES = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs concurrent transactions"
 )
-
-
-def _run_together(jobs):
-    """Start every job at the same moment; return (results, errors) in job order."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # collected and checked by the caller
-            errors[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread is still waiting (a deadlock?)"
-    return results, errors
 
 
 @ON_POSTGRES

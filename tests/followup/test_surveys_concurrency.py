@@ -1,16 +1,15 @@
 """Surveys under concurrency on PostgreSQL (FUP-2, SEC-4): real transactions in threads.
 Skipped on SQLite, which serialises writers."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from aftersales.audit.models import AuditEntry
 from aftersales.followup import surveys
 from aftersales.followup.models import Survey
 from tests.followup import survey_fixtures as fx
 from tests.followup.survey_fixtures import BAD, GOOD
+from tests.threads import run_together as _run_together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
@@ -18,27 +17,6 @@ pytestmark = [
 ]
 
 outbox = fx.outbox
-
-
-def _run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # collected and checked by the caller
-            errors[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def test_fup_2_two_answers_at_once_write_one(completed_order, outbox):  # noqa: F811

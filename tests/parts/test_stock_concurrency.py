@@ -4,10 +4,8 @@
 Each test states the invariant it checks. Skipped on SQLite, which serialises writers.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from aftersales.core.exceptions import ServiceError
 from aftersales.parts import stock
@@ -20,34 +18,12 @@ from tests.parts.stock_fixtures import (  # noqa: F401
     part,
     valuable,
 )
+from tests.threads import run_together as _run_together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _run_together(jobs):
-    """Start every job at the same moment; return (results, errors) in job order."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # collected and checked by the caller
-            errors[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread is still waiting (a deadlock?)"
-    return results, errors
 
 
 def test_prt_8_n_takers_of_one_from_k_in_stock_exactly_k_succeed(people, central, branch, part):

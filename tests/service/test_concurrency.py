@@ -3,42 +3,19 @@
 Each test states the invariant it checks. Skipped on SQLite, which serialises writers.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from aftersales.accounts import services as account_services
 from aftersales.core.exceptions import ServiceError
 from aftersales.service import services
 from aftersales.service.models import ServiceOrder, Status
+from tests.threads import run_together as _run_together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _run_together(jobs):
-    """Start every job at the same moment; return (results, errors) in job order."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # collected and checked by the caller
-            errors[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def test_two_dispatches_of_one_order_exactly_one_wins(new_order, people, org):

@@ -20,3 +20,21 @@ class ModelPermissions(permissions.DjangoModelPermissions):
                 _("Your roles do not include the right “%(perm)s”.") % {"perm": ", ".join(perms)}
             )
         return allowed
+
+
+class ReachDeniedMixin:
+    """ORG-3: a record that exists but lies outside the caller's reach (the viewset's
+    queryset) is a 403 that says why, never a 404 that hides the reason."""
+
+    def get_object(self):
+        from django.http import Http404
+
+        try:
+            return super().get_object()
+        except Http404:
+            model = self.get_queryset().model
+            lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            if not (str(lookup).isdigit() and model._default_manager.filter(pk=lookup).exists()):
+                raise
+        reason = _("%(object)s belongs to another organisation unit or region outside your reach.")
+        raise exceptions.PermissionDenied(reason % {"object": model._meta.verbose_name})

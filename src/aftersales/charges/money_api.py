@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.accounts.models import User
+from aftersales.api.permissions import ReachDeniedMixin
 from aftersales.charges import money
 from aftersales.charges.models import (
     CashHandover,
@@ -243,6 +244,7 @@ class CashHandoverCreateSerializer(serializers.Serializer):
 
 
 class HandoverViewSet(
+    ReachDeniedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

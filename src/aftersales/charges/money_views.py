@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.accounts.models import User
+from aftersales.audit.services import record_access
 from aftersales.charges import money
 from aftersales.charges.models import CashHandover, CustomerPayment, Invoice, InvoiceStatus
 from aftersales.charges.money_forms import (
@@ -282,6 +283,8 @@ def receipt_pdf(request, pk: int):
     require_any_perm(request.user, *VIEW_PAYMENTS)
     payment = _payment_for(request, pk)
     from aftersales.charges.receipt import render_receipt
+
+    record_access(request, "print", payment)
 
     return FileResponse(
         io.BytesIO(render_receipt(payment)),

@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.audit.services import record_access
 from aftersales.charges import quotes
 from aftersales.charges.models import AcceptanceMethod, LabourLine, Quotation, QuotationStatus
 from aftersales.charges.sheet import charge_sheet
@@ -251,6 +252,14 @@ class QuotationSerializer(serializers.ModelSerializer):
     order_number = serializers.CharField(source="order.number", read_only=True)
     has_signature = serializers.SerializerMethodField()
     expired = serializers.SerializerMethodField()
+    # Declared: a read-only model field loses allow_blank, and the schema's enum then lacks
+    # the "" of a quotation not accepted yet.
+    acceptance_method = serializers.ChoiceField(
+        label=Quotation._meta.get_field("acceptance_method").verbose_name,
+        choices=AcceptanceMethod.choices,
+        allow_blank=True,
+        read_only=True,
+    )
 
     class Meta:
         model = Quotation
@@ -458,6 +467,7 @@ class QuotationViewSet(
     def pdf(self, request, pk=None):
         """FEE-2: the quotation as an A4 PDF (售后服务报价单)."""
         quotation = self.get_object()
+        record_access(request, "print", quotation)
         response = HttpResponse(quotes.render_quotation(quotation), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{quotation.number}.pdf"'
         return response

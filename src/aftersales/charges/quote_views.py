@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.audit.services import record_access
 from aftersales.charges import quotes
 from aftersales.charges.models import LabourLine, Quotation, QuotationStatus
 from aftersales.charges.quote_forms import (
@@ -243,6 +244,7 @@ def quotation_pdf(request, pk: int):
     """FEE-2: the quotation to print or send, with the acceptance once given."""
     require_any_perm(request.user, VIEW_QUOTATIONS)
     quotation = _quotation_for(request, pk)
+    record_access(request, "print", quotation)
     response = HttpResponse(quotes.render_quotation(quotation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quotation.number}.pdf"'
     return response

@@ -28,6 +28,7 @@ from aftersales.audit.services import record
 from aftersales.charges import sheet as charge_sheets
 from aftersales.charges.models import AcceptanceMethod, LabourLine, Quotation, QuotationStatus
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.files import files_removed_on_failure
 from aftersales.core.images import checked_image
 from aftersales.core.numbering import next_number
 from aftersales.core.permissions import require_perm
@@ -312,7 +313,7 @@ def accept_quotation(
             errors[field] = _("At most %(limit)d characters, please.") % {"limit": limit}
     if errors:
         raise ServiceError(errors)
-    with transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         locked = _lock_pending(actor, quotation)
         if is_expired(locked):
             raise ServiceError(
@@ -334,6 +335,7 @@ def accept_quotation(
             locked.signature.save(
                 f"{locked.number}-signature.{extension}", ContentFile(signature), save=False
             )
+            stored.append(locked.signature)
         locked.updated_by = actor
         locked.save()
         record(

@@ -15,6 +15,8 @@ from rest_framework import exceptions, mixins, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales.audit.api import AccessLoggedRetrieveMixin
+from aftersales.audit.services import record_access
 from aftersales.charges.quote_api import PDFRenderer
 from aftersales.complaints import services, workflow
 from aftersales.complaints.forms import REPLY_VIA_CHOICES
@@ -237,6 +239,7 @@ ACTION_SERIALIZERS = {
 
 
 class ComplaintViewSet(
+    AccessLoggedRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -291,6 +294,8 @@ class ComplaintViewSet(
 
     def _step(self, request, name):
         complaint = self.get_object()
+        # The person's right first (SEC-5): a refused step is a 403, whatever the body says.
+        workflow.require_actor(complaint, name, request.user)
         data = ACTION_SERIALIZERS[name](data=request.data)
         data.is_valid(raise_exception=True)
         result = services.ACTIONS[name](
@@ -347,7 +352,9 @@ class ComplaintViewSet(
         return self._step(request, "reopen")
 
 
-class ComplaintReplyViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplaintReplyViewSet(
+    AccessLoggedRetrieveMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """CMP-4: a written reply and its PDF (顾客来函处理回复单)."""
 
     serializer_class = ComplaintReplySerializer
@@ -373,6 +380,7 @@ class ComplaintReplyViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         from aftersales.complaints.reply_pdf import render_reply
 
         reply = self.get_object()
+        record_access(request, "print", reply)
         response = HttpResponse(render_reply(reply), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{reply.number}.pdf"'
         return response

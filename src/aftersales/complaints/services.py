@@ -733,6 +733,14 @@ def record_late_complaints(now: dt.datetime | None = None) -> int:
                 pk=complaint.responsible_id or complaint.owner_id
             )
             head = regional_head_of(person)
+            # STF-3: the fine counts the person's earlier violations. Their rows are locked (in
+            # one order) so two sweeps fining one person at once count in turn, not both "first".
+            list(
+                User.objects.select_for_update()
+                .filter(pk__in=[p.pk for p in (person, head) if p is not None])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             due = timezone.localtime(complaint.report_due_at).strftime("%Y-%m-%d %H:%M")
             description = _(
                 "Complaint %(number)s was neither resolved nor reported to the company by "

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aftersales.audit.services import Counted, list_what, record_access
 from aftersales.complaints import services, workflow
 from aftersales.complaints.forms import ACTION_FORMS, BoardFilterForm, RegisterForm
 from aftersales.complaints.models import (
@@ -313,7 +314,9 @@ def _detail_page(request, complaint: Complaint, failed: dict | None = None):
 @require_GET
 def complaint_detail(request, pk: int):
     require_any_perm(request.user, workflow.VIEW)
-    return _detail_page(request, _complaint_for(request, pk))
+    complaint = _complaint_for(request, pk)
+    record_access(request, "view", complaint)  # the complainant's details and words
+    return _detail_page(request, complaint)
 
 
 SUCCESS = {
@@ -367,6 +370,7 @@ def reply_pdf(request, pk: int):
     require_any_perm(request.user, workflow.VIEW)
     reply = get_object_or_404(ComplaintReply.objects.select_related("complaint"), pk=pk)
     services.require_complaint_reach(request.user, reply.complaint)
+    record_access(request, "print", reply)
     response = HttpResponse(render_reply(reply), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{reply.number}.pdf"'
     return response
@@ -397,7 +401,7 @@ def violation_list(request):
     if person.isdigit():
         found = found.filter(person_id=int(person))
     if request.GET.get("format") == "xlsx":
-        return _violations_xlsx(found)
+        return _violations_xlsx(request, found)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -410,9 +414,10 @@ def violation_list(request):
     )
 
 
-def _violations_xlsx(found):
+def _violations_xlsx(request, found):
     from aftersales.core import excel
 
+    rows = Counted(found.iterator(chunk_size=500))
     wb = excel.new_workbook()
     excel.add_sheet(
         wb,
@@ -442,9 +447,11 @@ def _violations_xlsx(found):
                 v.complaint.number if v.complaint else "",
                 v.description,
             ]
-            for v in found.iterator(chunk_size=500)
+            for v in rows
         ),
     )
+    # Fines of named people (STF-3): a confidential list, logged like the others.
+    record_access(request, "export", what=list_what(_("Violations"), rows.count, request))
     return excel.xlsx_response(wb, f"violations-{timezone.localdate():%Y%m%d}.xlsx")
 
 

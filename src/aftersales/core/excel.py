@@ -16,12 +16,28 @@ def new_workbook():
     return Workbook(write_only=True)
 
 
+def cell(ws, value):
+    """A value fit for a cell. Text is kept as text: control characters Excel cannot hold
+    are dropped (openpyxl refuses them: the download would fail), and text starting with
+    "=" stays text, never a formula that runs in the reader's Excel (formula injection)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, Promise):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    text = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    text.data_type = "s"
+    return text
+
+
 def add_sheet(workbook, title: str, header: list, rows):
     """A sheet named title (Excel allows 31 characters) with a header row and rows."""
     ws = workbook.create_sheet(title=str(title)[:31])
-    ws.append([capfirst(str(h)) for h in header])
+    ws.append([cell(ws, capfirst(str(h))) for h in header])
     for row in rows:
-        ws.append([str(v) if isinstance(v, Promise) else v for v in row])
+        ws.append([cell(ws, v) for v in row])
     return ws
 
 

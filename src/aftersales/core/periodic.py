@@ -1,7 +1,9 @@
 """Periodic jobs: the one sweep (``aftersales sweep``, started by ``serve``) calls every
 registered job each minute. A job that must act once per period (a day's report, a month's)
 claims the period with ``claim``: the unique JobRun row makes a second run, or a second
-worker at the same moment, do nothing.
+worker at the same moment, do nothing. The claim is taken in the transaction that does the
+period's work, so a run that dies half-way rolls its claim back and the next sweep does
+the work (exactly once, never not at all).
 
 Apps register their jobs in ``AppConfig.ready`` with ``@periodic("name")``.
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from aftersales.core.models import JobRun
@@ -42,7 +45,11 @@ def run_all(now: dt.datetime | None = None) -> dict[str, object]:
     results: dict[str, object] = {}
     for name, fn in _JOBS.items():
         try:
-            results[name] = fn(now)
+            # Called inside a transaction, each job gets a savepoint: a failed statement of one
+            # job must not break the transaction for the jobs after it. In autocommit (the sweep
+            # command) each job keeps its own transactions, one per item.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                results[name] = fn(now)
         except Exception:  # a broken job must not stop the SLA sweep
             log.exception("periodic job %s failed", name)
             results[name] = "failed"
@@ -50,7 +57,11 @@ def run_all(now: dt.datetime | None = None) -> dict[str, object]:
 
 
 def claim(job: str, period: str, now: dt.datetime | None = None) -> JobRun | None:
-    """The run of ``job`` for ``period`` if this caller is the first, else None."""
+    """The run of ``job`` for ``period`` if this caller is the first, else None.
+
+    Call it inside the ``transaction.atomic()`` that does the work and ``finish``es the
+    run. A concurrent worker's claim waits for that transaction: it gets None once the work
+    is committed, or the claim if the work rolled back."""
     try:
         with transaction.atomic():
             return JobRun.objects.create(job=job, period=period, started_at=now or timezone.now())

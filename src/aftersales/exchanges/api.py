@@ -14,6 +14,8 @@ from rest_framework import exceptions, mixins, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales.api.permissions import ReachDeniedMixin
+from aftersales.audit.services import record_access
 from aftersales.charges.quote_api import PDFRenderer
 from aftersales.customers.models import Customer
 from aftersales.exchanges import services, workflow
@@ -336,6 +338,7 @@ class ExchangeRequestViewSet(
 
     def _review(self, request, call):
         exchange = self.get_object()
+        services.require_signer(request.user, exchange)
         data = ExchangeReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(call(actor=request.user, request=exchange, **data.validated_data))
@@ -409,6 +412,10 @@ class ExchangeRequestViewSet(
     def cancel(self, request, pk=None):
         """The filler withdraws a draft or a returned form."""
         exchange = self.get_object()
+        if not services.is_filler(request.user, exchange):
+            raise exceptions.PermissionDenied(
+                gettext_lazy("Only the person who filled the form may change it.")
+            )
         data = ExchangeReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(
@@ -422,12 +429,13 @@ class ExchangeRequestViewSet(
         from aftersales.exchanges.form_pdf import render_form
 
         exchange = self.get_object()
+        record_access(request, "print", exchange)
         response = HttpResponse(render_form(exchange), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{exchange.number}.pdf"'
         return response
 
 
-class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):
+class LedgerEntryViewSet(ReachDeniedMixin, viewsets.ReadOnlyModelViewSet):
     """EXC-1: the exchange ledger (换货登记台账) of the forms in reach."""
 
     serializer_class = ExchangeLedgerEntrySerializer

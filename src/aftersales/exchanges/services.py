@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.files import files_removed_on_failure
 from aftersales.core.numbering import next_number
 from aftersales.core.permissions import require_perm
 from aftersales.core.validators import checked_text
@@ -147,6 +148,17 @@ def review_refusal(actor, request: ExchangeRequest) -> str:
     elif not visible_requests(actor).filter(pk=request.pk).exists():
         return _("This exchange form belongs to a unit outside your reach.")
     return segregation_refusal(actor, request, review.step)
+
+
+def require_signer(actor, request: ExchangeRequest) -> None:
+    """SEC-5, before a signature's input is read: a holder of the right of the step the form
+    waits for who may still not sign it (another region, their own form, a second step) is
+    refused with a 403. Another step's reviewer is told by the service it is not theirs."""
+    review = workflow.review_for(request.status)
+    if review is not None and actor.has_perm(review.perm):
+        refusal = review_refusal(actor, request)
+        if refusal:
+            raise PermissionDenied(refusal)
 
 
 def _region_refusal(actor, request: ExchangeRequest) -> str:
@@ -407,32 +419,26 @@ def add_attachment(
     _require_filler(actor, request)
     caption = checked_text(caption, "caption", 200)
     ext = check_attachment(content, name)
-    stored = None
-    try:
-        with transaction.atomic():
-            locked = ExchangeRequest.objects.select_for_update().get(pk=request.pk)
-            _editable(locked)
-            attachment = ExchangeAttachment(
-                request=locked,
-                caption=caption,
-                is_purchase_proof=bool(is_purchase_proof),
-                created_by=actor,
-                updated_by=actor,
-            )
-            count = locked.attachments.count() + 1
-            attachment.file.save(f"{locked.number}-{count}.{ext}", ContentFile(content), save=False)
-            stored = attachment.file
-            attachment.save()
-            record(
-                attachment,
-                "exchanges.attachment.added",
-                actor=actor,
-                note=locked.number,
-            )
-    except BaseException:
-        if stored is not None and stored.name:
-            stored.storage.delete(stored.name)
-        raise
+    with files_removed_on_failure() as stored, transaction.atomic():
+        locked = ExchangeRequest.objects.select_for_update().get(pk=request.pk)
+        _editable(locked)
+        attachment = ExchangeAttachment(
+            request=locked,
+            caption=caption,
+            is_purchase_proof=bool(is_purchase_proof),
+            created_by=actor,
+            updated_by=actor,
+        )
+        count = locked.attachments.count() + 1
+        attachment.file.save(f"{locked.number}-{count}.{ext}", ContentFile(content), save=False)
+        stored.append(attachment.file)
+        attachment.save()
+        record(
+            attachment,
+            "exchanges.attachment.added",
+            actor=actor,
+            note=locked.number,
+        )
     return attachment
 
 

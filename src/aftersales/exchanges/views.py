@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.audit.services import Counted, list_what, record_access
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.forms import error_lines
 from aftersales.core.permissions import require_any_perm, require_perm
@@ -309,9 +310,12 @@ def request_detail(request, pk: int):
     return _detail_page(request, _form_for(request, pk))
 
 
-def _act(request, pk, key, form, call, success):
-    """Validate ``form``, run ``call(found, cleaned_data)``, redirect with ``success``."""
+def _act(request, pk, key, form, call, success, *, filler_only=False):
+    """Validate ``form``, run ``call(found, cleaned_data)``, redirect with ``success``.
+    ``filler_only``: the filler's own step — anyone else gets the 403 before the form."""
     found = _form_for(request, pk)
+    if filler_only and not services.is_filler(request.user, found):
+        raise PermissionDenied(_("Only the person who filled the form may change it."))
     if form.is_valid():
         try:
             result = call(found, form.cleaned_data)
@@ -340,6 +344,7 @@ def request_submit(request, pk: int):
         lambda found: (
             _("Form %(number)s submitted to the regional head.") % {"number": found.number}
         ),
+        filler_only=True,
     )
 
 
@@ -348,6 +353,7 @@ def request_submit(request, pk: int):
 def request_review(request, pk: int):
     """EXC-1, SEC-5: the step the form waits for approves, rejects or returns it."""
     require_any_perm(request.user, *workflow.REVIEW_PERMS)
+    services.require_signer(request.user, _form_for(request, pk))
     calls = {
         "approve": services.approve_request,
         "reject": services.reject_request,
@@ -450,6 +456,7 @@ def request_cancel(request, pk: int):
             actor=request.user, request=found, reason=data["reason"]
         ),
         lambda found: _("Form %(number)s cancelled.") % {"number": found.number},
+        filler_only=True,
     )
 
 
@@ -478,6 +485,7 @@ def attachment_add(request, pk: int):
         form,
         call,
         lambda found: _("File added to form %(number)s.") % {"number": found.number},
+        filler_only=True,
     )
 
 
@@ -500,6 +508,7 @@ def attachment_file(request, pk: int, attachment_id: int):
         raise Http404() from exc
     name = attachment.file.name.rsplit("/", 1)[-1]
     kind = {"pdf": "application/pdf", "png": "image/png"}.get(name.rsplit(".", 1)[-1], "image/jpeg")
+    record_access(request, "download", found, what=name)  # e.g. the purchase invoice
     return FileResponse(handle, content_type=kind, filename=name)
 
 
@@ -512,6 +521,7 @@ def request_pdf(request, pk: int):
 
     require_perm(request.user, workflow.VIEW)
     found = _form_for(request, pk)
+    record_access(request, "print", found)
     response = HttpResponse(render_form(found), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
     return response
@@ -541,7 +551,7 @@ def ledger(request):
     from urllib.parse import urlencode
 
     if request.GET.get("export") == "xlsx":
-        return _ledger_xlsx(found)
+        return _ledger_xlsx(request, found)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -555,9 +565,10 @@ def ledger(request):
     )
 
 
-def _ledger_xlsx(entries):
+def _ledger_xlsx(request, entries):
     from aftersales.core import excel
 
+    rows = Counted(entries.iterator(chunk_size=500))
     workbook = excel.new_workbook()
     excel.add_sheet(
         workbook,
@@ -587,7 +598,9 @@ def _ledger_xlsx(entries):
                 str(entry.handler),
                 timezone.localtime(entry.signed_at).strftime("%Y-%m-%d %H:%M"),
             ]
-            for entry in entries.iterator(chunk_size=500)
+            for entry in rows
         ),
     )
+    # The ledger names the customers: a list export (CUS-2).
+    record_access(request, "export", what=list_what(_("Exchange ledger"), rows.count, request))
     return excel.xlsx_response(workbook, f"exchange-ledger-{timezone.localdate():%Y%m%d}.xlsx")

@@ -13,6 +13,7 @@ from rest_framework import exceptions, mixins, permissions, serializers, viewset
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales.audit.api import AccessLoggedRetrieveMixin
 from aftersales.core.dataurl import decode_image_text
 from aftersales.fieldwork import services
 from aftersales.fieldwork.models import ChecklistItem, SiteVisit, TakeBack, VisitCheck
@@ -233,6 +234,13 @@ class FieldworkOrderViewSet(viewsets.GenericViewSet):
             raise exceptions.PermissionDenied(OUTSIDE_REACH)
         return order
 
+    def _order_to_work(self) -> ServiceOrder:
+        """The order, if the caller is its technician or a dispatcher: a 403 before the body
+        is read, not field errors (SVC-3, SVC-5)."""
+        order = self.get_object()
+        services.require_actor(self.request.user, order)
+        return order
+
     def _answer(self, order: ServiceOrder, status: int = 200) -> Response:
         order.refresh_from_db()
         data = FieldworkSerializer(_fieldwork(order), context={"request": self.request}).data
@@ -248,7 +256,7 @@ class FieldworkOrderViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="checklist")
     def checklist(self, request, pk=None):
         """SVC-5: tick checklist items before departure (ticks are not taken back)."""
-        order = self.get_object()
+        order = self._order_to_work()
         data = TickSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.tick_checklist(
@@ -261,7 +269,7 @@ class FieldworkOrderViewSet(viewsets.GenericViewSet):
     def check_in(self, request, pk=None):
         """SVC-3: arrival on site; refused until the required checklist items are ticked.
         The order's status does not change."""
-        order = self.get_object()
+        order = self._order_to_work()
         data = CheckInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         visit = services.check_in(actor=request.user, order=order, **data.validated_data)
@@ -271,7 +279,7 @@ class FieldworkOrderViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, pk=None):
         """SVC-3: leaving the site, with a note; needs the open visit."""
-        order = self.get_object()
+        order = self._order_to_work()
         data = CheckOutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         visit = services.check_out(actor=request.user, order=order, **data.validated_data)
@@ -281,7 +289,7 @@ class FieldworkOrderViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="take-backs")
     def take_backs(self, request, pk=None):
         """SVC-3: the take-back hand-over, signed by both."""
-        order = self.get_object()
+        order = self._order_to_work()
         data = TakeBackInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         take_back = services.record_take_back(
@@ -319,7 +327,12 @@ class SiteVisitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
 
-class TakeBackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TakeBackViewSet(
+    AccessLoggedRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """SVC-3: take-back hand-overs of the orders in reach; the return is an action."""
 
     permission_classes = [ViewsOrders]
@@ -346,6 +359,7 @@ class TakeBackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def record_return(self, request, pk=None):
         """SVC-3: the repaired part or product is back with the customer, who signs."""
         take_back = self.get_object()
+        services.require_actor(request.user, take_back.order)
         data = ReturnInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         returned = services.record_return(

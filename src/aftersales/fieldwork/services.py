@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.files import files_removed_on_failure
 from aftersales.core.images import checked_image
 from aftersales.core.numbering import next_number
 from aftersales.fieldwork.models import (
@@ -353,7 +354,7 @@ def record_take_back(
     if not customer_signature and "customer_signature" not in errors:
         errors["customer_signature"] = _("The customer signs the hand-over.")
     signer = _signer(signer_name, "signer_name", errors)
-    with transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         locked = _lock(actor, order)
         if locked.plan_mode not in FIELD_PLAN_MODES:
             raise ServiceError(
@@ -381,18 +382,20 @@ def record_take_back(
             updated_by=actor,
             **values,
         )
-        # Files are named after the hand-over; saved inside the transaction, so a failure
-        # leaves no record (a stray file is harmless, a half-signed hand-over is not).
+        # Files are named after the hand-over; saved inside the transaction and deleted
+        # again if it fails, so a failure leaves neither a record nor a signature on disk.
         take_back.technician_signature.save(
             f"{take_back.number}-technician.{tech_ext}",
             ContentFile(technician_signature),
             save=False,
         )
+        stored.append(take_back.technician_signature)
         take_back.customer_signature.save(
             f"{take_back.number}-customer.{customer_ext}",
             ContentFile(customer_signature),
             save=False,
         )
+        stored.append(take_back.customer_signature)
         take_back.full_clean()
         take_back.save()
         record(take_back, "fieldwork.take_back.recorded", actor=actor)
@@ -425,7 +428,7 @@ def record_return(
     if not customer_signature and "customer_signature" not in errors:
         errors["customer_signature"] = _("The customer signs for what comes back.")
     signer = _signer(signer_name, "signer_name", errors)
-    with transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         # Parent before line: the order's lock first, then the hand-over's.
         order = _lock(actor, take_back.order)
         locked = TakeBack.objects.select_for_update().get(pk=take_back.pk)
@@ -445,6 +448,7 @@ def record_return(
         locked.return_signature.save(
             f"{locked.number}-return.{ext}", ContentFile(customer_signature), save=False
         )
+        stored.append(locked.return_signature)
         locked.save(
             update_fields=[
                 "returned_at",

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from aftersales.audit.services import record_access
 from aftersales.core.exceptions import ServiceError
 from aftersales.fieldwork import services
 from aftersales.fieldwork.forms import CheckInForm, CheckOutForm, ReturnForm, TakeBackForm
@@ -154,6 +155,7 @@ def take_back_create(request, pk: int):
 def take_back_detail(request, pk: int):
     """The hand-over to print (or show the customer), with both signatures."""
     take_back = _take_back_for(request, pk)
+    record_access(request, "view", take_back)  # CUS-8: hand-over records are secret
     return render(
         request,
         "fieldwork/take_back_detail.html",

@@ -15,6 +15,8 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales.api.schema import OneObjectSchema
+from aftersales.audit.api import AccessLoggedRetrieveMixin
 from aftersales.followup import surveys
 from aftersales.followup.models import Survey, SurveyKind
 from aftersales.parts.line_api import NeedsOneOf
@@ -116,7 +118,12 @@ class SurveyFilter(django_filters.FilterSet):
         return queryset.filter(surveys.state_filter(value, timezone.now()))
 
 
-class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SurveyViewSet(
+    AccessLoggedRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """FUP-2: the surveys in reach (ORG-3); ``key-in`` records a paper card."""
 
     serializer_class = SurveySerializer
@@ -207,6 +214,7 @@ class SatisfactionViewSet(viewsets.ViewSet):
 
     permission_classes = [NeedsOneOf]
     needed = {"*": [surveys.VIEW_SATISFACTION]}
+    schema = OneObjectSchema()  # one month's figures, not a list
 
     @extend_schema(
         operation_id="satisfaction_month",

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from aftersales.audit.services import record_access
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.permissions import require_any_perm
 from aftersales.customers.models import Customer
@@ -93,6 +94,7 @@ def survey_detail(request, pk: int):
     """FUP-2: one survey: to whom, when sent, the answer and how it came."""
     require_any_perm(request.user, surveys.VIEW_SURVEYS)
     survey = _survey_for(request, pk)
+    record_access(request, "view", survey)  # CUS-8: survey answers are secret
     state = surveys.survey_state(survey)
     user = request.user
     ratings = [
@@ -207,6 +209,10 @@ def _figures(request):
 def satisfaction(request):
     """FUP-3, SVC-6: per technician per month, the month against the target, 12-month trend."""
     form, month, figures = _figures(request)
+    if form.is_valid():
+        # CUS-8: survey analyses are secret.
+        what = _("satisfaction figures %(month)s") % {"month": f"{month:%Y-%m}"}
+        record_access(request, "view", what=what)
     return render(
         request,
         "followup/survey_satisfaction.html",
@@ -261,6 +267,10 @@ def satisfaction_export(request):
     )
     workbook = new_workbook()
     add_sheet(workbook, month.strftime("%Y-%m"), header, rows)
+    # CUS-8: survey analyses are secret.
+    record_access(
+        request, "export", what=_("satisfaction figures %(month)s") % {"month": f"{month:%Y-%m}"}
+    )
     return xlsx_response(workbook, f"satisfaction-{month:%Y-%m}.xlsx")
 
 

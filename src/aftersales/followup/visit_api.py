@@ -15,6 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.accounts.models import User
+from aftersales.audit.api import AccessLoggedRetrieveMixin
+from aftersales.audit.services import record_access
 from aftersales.followup import visits
 from aftersales.followup.models import CaseStatus, FollowupCase, ReturnVisit, VisitCall, VisitStatus
 from aftersales.parts.line_api import NeedsOneOf
@@ -160,7 +162,9 @@ class ReturnVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(ReturnVisitSerializer(visit).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._answer(self.get_object())
+        visit = self.get_object()
+        record_access(request, "view", visit)  # CUS-8: call logs are secret
+        return self._answer(visit)
 
     @extend_schema(request=VisitCallInputSerializer, responses={200: ReturnVisitSerializer})
     @action(detail=True, methods=["post"])
@@ -229,7 +233,10 @@ class FollowupCaseFilter(django_filters.FilterSet):
 
 
 class FollowupCaseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AccessLoggedRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """FUP-5: the follow-up cases of the orders in reach and one's own; ``resolve`` by the
     owner (or a holder of the right to resolve any case), ``reassign`` to another owner."""
@@ -273,6 +280,13 @@ class FollowupCaseViewSet(
     def resolve(self, request, pk=None):
         """FUP-5, SEC-5: record what was done for the customer (who and when are kept)."""
         case = self.get_object()
+        if not visits.may_resolve(request.user, case):
+            raise exceptions.PermissionDenied(
+                gettext_lazy(
+                    "Only the case's owner or someone with the right “%(perm)s” may resolve it."
+                )
+                % {"perm": visits.RESOLVE_CASES}
+            )
         data = CaseResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(

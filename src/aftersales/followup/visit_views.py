@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.models import OrgUnit
+from aftersales.audit.services import record_access
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.permissions import require_any_perm
 from aftersales.followup import visits
@@ -154,7 +155,9 @@ def visit_detail(request, pk: int):
     """FUP-1: the call screen — the order's facts, the script, the outcome buttons and the
     calls made so far."""
     require_any_perm(request.user, visits.VIEW_VISITS, visits.CALL_VISITS)
-    return _call_screen(request, _visit_for(request, pk))
+    visit = _visit_for(request, pk)
+    record_access(request, "view", visit)  # CUS-8: call logs are secret
+    return _call_screen(request, visit)
 
 
 @login_required
@@ -165,6 +168,7 @@ def visit_pdf(request, pk: int):
 
     require_any_perm(request.user, visits.VIEW_VISITS, visits.CALL_VISITS)
     visit = _visit_for(request, pk)
+    record_access(request, "print", visit)
     response = HttpResponse(render_visit(visit), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{visit.order.number}-visit.pdf"'
     return response
@@ -280,7 +284,9 @@ def _case_page(request, case: FollowupCase, failed: dict | None = None):
 @require_GET
 def case_detail(request, pk: int):
     """FUP-5: the case, its original order and visit; resolve or hand it on."""
-    return _case_page(request, _case_for(request, pk))
+    case = _case_for(request, pk)
+    record_access(request, "view", case)
+    return _case_page(request, case)
 
 
 @login_required

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.accounts.models import User
+from aftersales.audit.api import AccessLoggedRetrieveMixin
 from aftersales.leads import services, workflow
 from aftersales.leads.filtersets import LeadFilter
 from aftersales.leads.models import Lead
@@ -110,6 +111,7 @@ class LeadPermissions(permissions.BasePermission):
 
 
 class LeadViewSet(
+    AccessLoggedRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -152,6 +154,7 @@ class LeadViewSet(
 
     def _perform(self, request, name: str):
         lead = self.get_object()
+        workflow.require_actor(lead, name, request.user)  # a 403 before field errors
         data = ACTIONS[name](data=request.data)
         data.is_valid(raise_exception=True)
         changed = services.perform(name, actor=request.user, lead=lead, **data.validated_data)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aftersales.audit.services import record_access
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.listing import ReachListView
 from aftersales.leads import services, workflow
@@ -108,7 +109,9 @@ def _detail(request, lead: Lead, failed: tuple[str, object] | None = None):
 
 @login_required
 def lead_detail(request, pk: int):
-    return _detail(request, _lead_for(request, pk))
+    lead = _lead_for(request, pk)
+    record_access(request, "view", lead)  # CUS-8: customer development tracking
+    return _detail(request, lead)
 
 
 @login_required

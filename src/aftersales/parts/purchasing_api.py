@@ -166,6 +166,10 @@ class PurchaseInquiryViewSet(
     def withdraw(self, request, pk=None):
         """The asker takes back an open inquiry, with the reason."""
         inquiry = self.get_object()
+        if not purchasing.may_withdraw(request.user, inquiry):
+            raise exceptions.PermissionDenied(
+                _("Only the person who asked may withdraw the inquiry.")
+            )
         data = InquiryWithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.audit.services import list_what, record_access
 from aftersales.core import excel
 from aftersales.core.permissions import require_any_perm
 from aftersales.parts import services
@@ -68,6 +69,9 @@ def unreturned_report(request):
                 for line in lines
             ),
         )
+        # The list names customers: logged as a list export (CUS-2).
+        what = list_what(_("Old parts not returned"), len(lines), request)
+        record_access(request, "export", what=what)
         return excel.xlsx_response(workbook, f"old-parts-not-returned-{year}-{month:02d}.xlsx")
     return render(
         request,

@@ -229,6 +229,12 @@ class ShipmentViewSet(
     def ship(self, request, pk=None):
         """PRT-4: handed to the courier; the courier and tracking number are required."""
         shipment = self.get_object()
+        if not shipping.may_ship(request.user, shipment):
+            raise exceptions.PermissionDenied(
+                gettext_lazy(
+                    "Only the warehouse ships parts; a return is shipped by its technician."
+                )
+            )
         data = ShipmentShipSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(
@@ -240,6 +246,10 @@ class ShipmentViewSet(
     def deliver(self, request, pk=None):
         """The parcel arrived (a return: the keeper then receives its parts, PRT-3)."""
         shipment = self.get_object()
+        if not shipping.may_deliver(request.user, shipment):
+            raise exceptions.PermissionDenied(
+                gettext_lazy("Only the warehouse or the receiving technician records this.")
+            )
         data = ShipmentDeliverSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(
@@ -253,6 +263,10 @@ class ShipmentViewSet(
     def cancel(self, request, pk=None):
         """A prepared parcel that will not go; the reason is required."""
         shipment = self.get_object()
+        if not shipping.may_cancel(request.user, shipment):
+            raise exceptions.PermissionDenied(
+                gettext_lazy("Only the warehouse or whoever prepared it may cancel it.")
+            )
         data = ShipmentCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(

@@ -19,10 +19,11 @@ from rest_framework.response import Response
 
 from aftersales.accounts.reach import require_reach
 from aftersales.api.permissions import ModelPermissions
+from aftersales.audit.api import AccessLoggedRetrieveMixin
 from aftersales.customers.models import Customer
 from aftersales.products import services
 from aftersales.products.entitlement import entitlement
-from aftersales.products.filtersets import UnitFilter, with_cover
+from aftersales.products.filtersets import ContractFilter, UnitFilter, with_cover
 from aftersales.products.models import (
     DeliveryHandover,
     MaintenanceContract,
@@ -382,6 +383,7 @@ class WarrantyViewSet(
 
 
 class MaintenanceContractViewSet(
+    AccessLoggedRetrieveMixin,
     ReachDetailMixin,
     mixins.CreateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -389,7 +391,7 @@ class MaintenanceContractViewSet(
     serializer_class = MaintenanceContractSerializer
     permission_classes = [ModelPermissions]
     queryset = MaintenanceContract.objects.all()
-    filterset_fields = ["customer", "units", "is_cancelled"]
+    filterset_class = ContractFilter
     search_fields = ["number"]
     reach_model = MaintenanceContract
 

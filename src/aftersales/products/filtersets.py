@@ -96,3 +96,15 @@ class ProductModelFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class ContractFilter(django_filters.FilterSet):
+    """The API's filter of maintenance contracts. ``units`` takes one unit's id: as a
+    multiple choice it became an ``IN`` list, which SQLite cannot bind with an id past 64
+    bits (a 500 instead of no match)."""
+
+    units = django_filters.NumberFilter(field_name="units", distinct=True, label=_("unit"))
+
+    class Meta:
+        model = MaintenanceContract
+        fields = ["customer", "units", "is_cancelled"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.reach import require_reach
+from aftersales.audit.services import record_access
 from aftersales.core.listing import ReachListView
 from aftersales.products import importer, services
 from aftersales.products.entitlement import entitlement
@@ -270,6 +271,8 @@ def _contract_in_reach(request, pk: int) -> MaintenanceContract:
 def contract_detail(request, pk: int):
     _need(request, "products.view_maintenancecontract")
     contract = _contract_in_reach(request, pk)
+    if request.method == "GET":
+        record_access(request, "view", contract)  # CUS-8: customer contracts are top secret
     form = CancelContractForm(request.POST or None)
     if request.method == "POST":
         _need(request, "products.change_maintenancecontract")

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.api.permissions import ModelPermissions
 from aftersales.core.dataurl import decode_image_text
+from aftersales.core.permissions import require_perm
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
 from aftersales.service import sanbao, services, workflow
@@ -30,6 +31,14 @@ from aftersales.service.models import (
 
 
 class ServiceOrderSerializer(serializers.ModelSerializer):
+    # Declared: a read-only model field loses allow_blank, and the schema's enum then lacks
+    # the "" an order without a plan has.
+    plan_mode = serializers.ChoiceField(
+        label=ServiceOrder._meta.get_field("plan_mode").verbose_name,
+        choices=PlanMode.choices,
+        allow_blank=True,
+        read_only=True,
+    )
     actions = serializers.SerializerMethodField(
         help_text=_("The actions the caller may take on the order now.")
     )
@@ -304,6 +313,8 @@ class ServiceOrderViewSet(
 def _action_view(name: str, input_serializer):
     def run(self, request, pk=None):
         order = self.get_object()
+        # The right to the step before the body: a 403, not field errors, when it is missing.
+        workflow.require_actor(order, name, request.user)
         data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         changed = services.perform(name, actor=request.user, order=order, **data.validated_data)
@@ -336,6 +347,7 @@ for _name, _input in ACTIONS.items():
 def override_kind(self, request, pk=None):
     """FEE-1: set the service kind by hand, with the reason."""
     order = self.get_object()
+    require_perm(request.user, "service.override_service_kind")
     data = KindSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     changed = services.override_service_kind(actor=request.user, order=order, **data.validated_data)
@@ -351,7 +363,10 @@ def register(router) -> None:
 
 
 @extend_schema(responses={200: CandidateSerializer(many=True)})
-@action(detail=True, methods=["get"], url_path="candidates")
+# A plain list, not paged or filtered like the orders: without these the schema says so.
+@action(
+    detail=True, methods=["get"], url_path="candidates", pagination_class=None, filter_backends=[]
+)
 def candidates(self, request, pk=None):
     """SVC-8: who may take the order, best first, with load, next appointment, region, skills."""
     order = self.get_object()
@@ -410,12 +425,19 @@ class AttachmentUploadSerializer(serializers.Serializer):
     # Reading the order needs view; the service checks who may add files.
     permission_classes=[ViewPermission],
     parser_classes=[MultiPartParser, FormParser],
+    # A plain list, not paged or filtered like the orders: without these the schema says so.
+    pagination_class=None,
+    filter_backends=[],
 )
 def attachments(self, request, pk=None):
     """REQ-2: the order's photos and files; POST adds one (multipart ``file`` and ``caption``)."""
     order = self.get_object()
     if request.method == "GET":
         return Response(AttachmentSerializer(order.attachments.all(), many=True).data)
+    if not services.may_add_attachment(request.user, order):
+        raise PermissionDenied(
+            _("Only the order's technician, intake or dispatch may add photos and files.")
+        )
     data = AttachmentUploadSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     upload = data.validated_data["file"]

@@ -245,7 +245,7 @@ def candidate_label(c) -> str:
             % {"time": timezone.localtime(c.next_appointment).strftime("%m-%d %H:%M")}
         )
     if c.skill_match:
-        parts.append(_("trained for this product"))
+        parts.append(gettext("trained for this product"))
     return " · ".join(parts)
 
 

@@ -144,7 +144,8 @@ class RepairForm(StyledForm):
 def _qr_initial(request) -> tuple[dict, bool]:
     """?sn=<serial> (the QR label's target): the serial and the model's name, nothing else."""
     serial = (request.GET.get("sn") or "").strip().upper()
-    if not serial or len(serial) > SERIAL_MAX:
+    # Printable text only: a NUL byte in the lookup is a 500 on PostgreSQL.
+    if not serial or len(serial) > SERIAL_MAX or not serial.isprintable():
         return {}, False
     initial = {"serial_number": serial[:60]}
     unit = Unit.objects.select_related("product_model").filter(serial_number=serial).first()

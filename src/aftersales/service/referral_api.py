@@ -9,7 +9,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from aftersales.accounts.models import User
-from aftersales.api.permissions import ModelPermissions
+from aftersales.api.permissions import ModelPermissions, ReachDeniedMixin
+from aftersales.core.permissions import require_perm
 from aftersales.service import services
 from aftersales.service.models import Referral, ReferralKind, ReplyChannel, ServiceOrder
 
@@ -23,6 +24,14 @@ class ReferralSerializer(serializers.ModelSerializer):
         help_text=_("When the customer must have the reply (REQ-6); empty without a limit."),
     )
     reply_late = serializers.BooleanField(source="clock.breached", read_only=True, default=None)
+    # Declared: a read-only model field loses allow_blank, and the schema's enum then lacks
+    # the "" of a referral not answered yet.
+    reply_channel = serializers.ChoiceField(
+        label=Referral._meta.get_field("reply_channel").verbose_name,
+        choices=ReplyChannel.choices,
+        allow_blank=True,
+        read_only=True,
+    )
 
     class Meta:
         model = Referral
@@ -71,6 +80,7 @@ class ReferralPermission(ModelPermissions):
 
 
 class ReferralViewSet(
+    ReachDeniedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -99,6 +109,7 @@ class ReferralViewSet(
     @extend_schema(request=ReferSerializer, responses={201: ReferralSerializer})
     def create(self, request, *args, **kwargs):
         """REQ-6: refer the customer's question on an order to the person responsible."""
+        require_perm(request.user, services.REFER_PERMISSION)  # a 403 before field errors
         data = ReferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -115,6 +126,10 @@ class ReferralViewSet(
     def answer(self, request, pk=None):
         """REQ-6: the reply the customer was given; stops the question's clock."""
         referral = self.get_object()
+        if not services.may_answer(request.user, referral):
+            raise PermissionDenied(
+                _("Only the person the question was referred to, or dispatch, may answer it.")
+            )
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answered = services.answer_question(

@@ -173,6 +173,7 @@ class PublicRepairRequestView(APIView):
         responses={
             201: PublicRepairResultSerializer,
             400: OpenApiResponse(description="Field errors."),
+            413: OpenApiResponse(description="The request body is too large."),
             429: OpenApiResponse(description="Too many requests from this address."),
         },
         auth=[],

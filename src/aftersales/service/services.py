@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_noop
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
+from aftersales.core.files import files_removed_on_failure
 from aftersales.core.images import checked_image, image_extension
 from aftersales.core.numbering import next_number
 from aftersales.core.validators import normalize_phone
@@ -193,7 +193,8 @@ def receive_order(
         )
 
     kind, reason = derive_service_kind(order_type, unit, timezone.localtime(received_at).date())
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    # The attachments' files are handed to this block (add_attachment nests in it).
+    with files_removed_on_failure(), transaction.atomic():
         order = ServiceOrder(
             number=next_number("SO", width=6),
             order_type=order_type,
@@ -228,12 +229,11 @@ def receive_order(
         record(order, "service.order.received", actor=actor)
         for name, content in attachments:
             try:
-                added = add_attachment(actor=actor, order=order, content=content, name=name)
+                add_attachment(actor=actor, order=order, content=content, name=name)
             except PermissionDenied as exc:
                 # E.g. the order goes to a unit outside the person's reach: record it
                 # without the files (nothing of it is kept).
                 raise ServiceError({"attachments": str(exc)}) from exc
-            stored.append(added.file)
     return order
 
 
@@ -658,18 +658,20 @@ def complete_order(
         "signed_at": now,
         "customer_comments": (customer_comments or "").strip(),
     }
-    with transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         completed = _transition(order, "complete", actor=actor, changes=changes)
-        # Files are named after the order; saved inside the transaction so a failure leaves
-        # the order as it was (a stray file is harmless, a half-completed order is not).
+        # Files are named after the order; saved inside the transaction and deleted again if
+        # it fails, so a failure leaves the order as it was and no signature on disk.
         if signature_ext:
             completed.signature.save(
                 f"{completed.number}-signature.{signature_ext}", ContentFile(signature), save=False
             )
+            stored.append(completed.signature)
         if voucher_ext:
             completed.paper_voucher.save(
                 f"{completed.number}-voucher.{voucher_ext}", ContentFile(paper_voucher), save=False
             )
+            stored.append(completed.paper_voucher)
         if signature_ext or voucher_ext:
             completed.save(update_fields=["signature", "paper_voucher", "updated_at"])
         if completed.unit_id:
@@ -1015,9 +1017,11 @@ def attachment_max_bytes() -> int:
 
 def _attachment_ext(content: bytes) -> str | None:
     """png, jpg or pdf judged by the content (never the name); None for anything else.
-    The caller checked the size against the attachment limit."""
+    The caller checked the size against the attachment limit. A PDF starts with its
+    header and ends with its end-of-file marker (within the last 1024 bytes, as readers
+    look for it): a page or a program with a PDF header in front is not one."""
     if content.startswith(b"%PDF-"):
-        return "pdf"
+        return "pdf" if b"%%EOF" in content[-1024:] else None
     return image_extension(content)
 
 
@@ -1043,19 +1047,6 @@ def check_attachment(content: bytes, name: str = "") -> str:
             {"file": _("%(name)s is not a PNG or JPEG image or a PDF.") % {"name": shown}}
         )
     return ext
-
-
-@contextmanager
-def _files_removed_on_failure():
-    """Yields a list to put stored files in; if the block fails they are deleted again, so
-    a rolled-back transaction leaves no file behind either."""
-    stored: list = []
-    try:
-        yield stored
-    except BaseException:
-        for field_file in stored:
-            field_file.storage.delete(field_file.name)
-        raise
 
 
 def may_add_attachment(actor, order: ServiceOrder) -> bool:
@@ -1094,7 +1085,7 @@ def add_attachment(*, actor, order: ServiceOrder, content: bytes, name: str, cap
         errors["caption"] = [_("Keep the caption within 200 characters.")]
     if errors:
         raise ServiceError(errors)
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         # The lock serialises uploads to one order: the count and the file number hold.
         locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
         count = locked.attachments.count()

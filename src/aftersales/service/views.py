@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from aftersales.audit.services import record_access
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.listing import ReachListView
 from aftersales.customers.models import Customer
@@ -372,6 +373,8 @@ def order_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404(action)
     order = _order_for(request, pk)
+    # The person's right to the step first (ORG-2): a 403, not a form error, when it is missing.
+    workflow.require_actor(order, action, request.user)
     form = _action_form(action, order, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -423,6 +426,8 @@ def order_voucher(request, pk: int):
     """SVC-4: the service voucher to print — a work sheet to sign before completion, the
     signed voucher after."""
     order = _order_for(request, pk)
+    # A file with the customer's name, phone and address leaves the system (CUS-2).
+    record_access(request, "print", order, what=_("service voucher (PDF)"))
     return FileResponse(
         io.BytesIO(voucher.render_voucher(order)),
         content_type="application/pdf",
@@ -453,7 +458,10 @@ def order_signature(request, pk: int):
 @never_cache
 def order_paper_voucher(request, pk: int):
     """SVC-4: the scan of the paper voucher the customer signed."""
-    return _stored_file(_order_for(request, pk).paper_voucher)
+    order = _order_for(request, pk)
+    response = _stored_file(order.paper_voucher)
+    record_access(request, "download", order, what=_("scanned paper voucher"))
+    return response
 
 
 # --- SVC-6/7: the manager's overview of time limits -----------------------------------------
