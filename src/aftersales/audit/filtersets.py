@@ -7,7 +7,24 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.audit.models import AccessAction, AccessEntry, AuditEntry
 
 
-class AuditEntryFilter(django_filters.FilterSet):
+class DateRangeFilter(django_filters.FilterSet):
+    """From / to dates on the ``at`` time, shared by the audit and access-log searches."""
+
+    since = django_filters.DateFilter(
+        field_name="at",
+        lookup_expr="date__gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="at",
+        lookup_expr="date__lte",
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class AuditEntryFilter(DateRangeFilter):
     actor = django_filters.CharFilter(
         field_name="actor_name", lookup_expr="icontains", label=_("Actor")
     )
@@ -21,18 +38,6 @@ class AuditEntryFilter(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label=_("Object id"))
     text = django_filters.CharFilter(
         field_name="object_repr", lookup_expr="icontains", label=_("Object contains")
-    )
-    since = django_filters.DateFilter(
-        field_name="at",
-        lookup_expr="date__gte",
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = django_filters.DateFilter(
-        field_name="at",
-        lookup_expr="date__lte",
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
@@ -55,7 +60,7 @@ ACCESS_LOGGED_APPS = [
 ]
 
 
-class AccessEntryFilter(django_filters.FilterSet):
+class AccessEntryFilter(DateRangeFilter):
     """The access log's search (CUS-2, SEC-2); the page and the API share it."""
 
     person = django_filters.CharFilter(
@@ -69,18 +74,6 @@ class AccessEntryFilter(django_filters.FilterSet):
     )
     object_id = django_filters.CharFilter(label=_("Object id"))
     action = django_filters.ChoiceFilter(choices=AccessAction.choices, label=_("Action"))
-    since = django_filters.DateFilter(
-        field_name="at",
-        lookup_expr="date__gte",
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = django_filters.DateFilter(
-        field_name="at",
-        lookup_expr="date__lte",
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
     # A prefix, so "10.1." finds a whole office network.
     client_address = django_filters.CharFilter(
         lookup_expr="startswith", label=_("Client address starts with")
