@@ -11,4 +11,4 @@ class ChargesConfig(AppConfig):
         from aftersales.charges import money, quotes  # noqa: F401  (money registers its jobs)
         from aftersales.service import workflow
 
-        workflow.add_guard("complete", quotes.acceptance_needed)
+        workflow.add_guard("complete", quotes.acceptance_needed, many=quotes.acceptance_needed_many)

@@ -423,6 +423,23 @@ def acceptance_needed(order: ServiceOrder) -> str:
     return refusal(quotation_state(order, sheet))
 
 
+def acceptance_needed_many(orders) -> dict[int, str]:
+    """``acceptance_needed`` for a page of orders in four queries (the sheets' three and the
+    quotations), by order id."""
+    sheets = charge_sheets.charge_sheets(orders)
+    owing = [pk for pk, sheet in sheets.items() if sheet.total > 0]
+    quotations: dict[int, list] = {pk: [] for pk in owing}
+    if owing:
+        for quotation in Quotation.objects.filter(order_id__in=owing).order_by(
+            "-created_at", "-pk"
+        ):
+            quotations[quotation.order_id].append(quotation)
+    return {
+        pk: refusal(quotation_state(sheet.order, sheet, quotations[pk])) if pk in quotations else ""
+        for pk, sheet in sheets.items()
+    }
+
+
 def refusal(found: dict) -> str:
     """Why the work cannot be completed, from ``quotation_state``'s answer ("" if it can)."""
     state, quotation, sheet = found["state"], found["quotation"], found["sheet"]

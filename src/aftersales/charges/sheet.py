@@ -112,13 +112,22 @@ class ChargeSheet:
 
 def charge_sheet(order: ServiceOrder) -> ChargeSheet:
     """The sheet in three queries (parts lines, labour lines, payments) whatever its size."""
-    sheet = ChargeSheet(order=order, service_kind=order.service_kind)
+    return charge_sheets([order])[order.pk]
+
+
+def charge_sheets(orders) -> dict[int, ChargeSheet]:
+    """The sheets of several orders (a list page's), by order id, in the same three queries
+    as one sheet's — whatever the number of orders and lines."""
+    sheets = {o.pk: ChargeSheet(order=o, service_kind=o.service_kind) for o in orders}
+    if not sheets:
+        return sheets
     lines = (
-        PartLine.objects.filter(order=order, status__in=CHARGED_STATUSES)
+        PartLine.objects.filter(order_id__in=sheets, status__in=CHARGED_STATUSES)
         .select_related("part")
         .order_by("pk")
     )
     for line in lines:
+        sheet = sheets[line.order_id]
         sheet_line = SheetLine(
             kind="part",
             id=line.pk,
@@ -136,11 +145,11 @@ def charge_sheet(order: ServiceOrder) -> ChargeSheet:
         else:
             sheet.parts.append(sheet_line)
     for labour in (
-        LabourLine.objects.filter(order=order, cancelled_at__isnull=True)
+        LabourLine.objects.filter(order_id__in=sheets, cancelled_at__isnull=True)
         .select_related("rate")
         .order_by("pk")
     ):
-        sheet.labour.append(
+        sheets[labour.order_id].labour.append(
             SheetLine(
                 kind="labour",
                 id=labour.pk,
@@ -151,9 +160,13 @@ def charge_sheet(order: ServiceOrder) -> ChargeSheet:
                 amount=labour.amount,
             )
         )
-    paid = CustomerPayment.objects.filter(order=order, voided_at__isnull=True).aggregate(
-        s=Sum("amount")
-    )["s"]
-    # SQLite's SUM drops the scale (215 for 215.00): money is shown with its two places.
-    sheet.paid = Decimal(paid or 0).quantize(CENT)
-    return sheet
+    paid = (
+        CustomerPayment.objects.filter(order_id__in=sheets, voided_at__isnull=True)
+        .values("order_id")
+        .annotate(s=Sum("amount"))
+        .values_list("order_id", "s")
+    )
+    for order_id, amount in paid:
+        # SQLite's SUM drops the scale (215 for 215.00): money is shown with its two places.
+        sheets[order_id].paid = Decimal(amount or 0).quantize(CENT)
+    return sheets

@@ -14,4 +14,4 @@ class FollowupConfig(AppConfig):
 
         workflow.add_after("complete", visits.on_order_completed)
         workflow.add_after("complete", surveys.on_order_completed)
-        workflow.add_guard("close", visits.visit_pending)
+        workflow.add_guard("close", visits.visit_pending, many=visits.visit_pending_many)

@@ -203,11 +203,26 @@ def on_order_completed(order: ServiceOrder, actor) -> None:
 def visit_pending(order: ServiceOrder) -> str:
     """The close guard (FUP-1): why the order cannot close yet, or ""."""
     if ReturnVisit.objects.filter(order=order, status=VisitStatus.DUE).exists():
-        return _(
-            "The return visit of this order has not been made yet: the order closes when its "
-            "return visit is done or closed as unreachable (FUP-1)."
-        )
+        return visit_pending_text()
     return ""
+
+
+def visit_pending_many(orders) -> dict[int, str]:
+    """``visit_pending`` for a page of orders in one query, by order id."""
+    ids = [o.pk for o in orders]
+    pending = set(
+        ReturnVisit.objects.filter(order_id__in=ids, status=VisitStatus.DUE).values_list(
+            "order_id", flat=True
+        )
+    )
+    return {pk: visit_pending_text() if pk in pending else "" for pk in ids}
+
+
+def visit_pending_text() -> str:
+    return _(
+        "The return visit of this order has not been made yet: the order closes when its "
+        "return visit is done or closed as unreachable (FUP-1)."
+    )
 
 
 # --- the script ------------------------------------------------------------------------------

@@ -69,6 +69,18 @@ class PlanMode(models.TextChoices):
     DEPOT = "depot", _("Depot repair")
 
 
+# "no running clock" as a sortable boolean: orders with a due time come first. Shared by the
+# queue's ORDER BY and its index, which must be the same expression to be used.
+QUEUE_NULLS_LAST = models.ExpressionWrapper(
+    Q(next_due_at__isnull=True), output_field=models.BooleanField()
+)
+
+
+def queue_order() -> list:
+    """The work queue's default order (matches the index order_queue_sort)."""
+    return [QUEUE_NULLS_LAST.asc(), "next_due_at", "received_at", "pk"]
+
+
 OPEN_STATUSES = [
     Status.RECEIVED,
     Status.DISPATCHED,
@@ -278,11 +290,25 @@ class ServiceOrder(TimeStampedModel):
             ("close_serviceorder", _("Can close, cancel and reopen service orders")),
             ("override_service_kind", _("Can override the service kind")),
             ("view_sla_overview", _("Can see the overview of time limits and breaches")),
+            # FIN-1, RPT-2: every technician's monthly statistics in reach (a technician
+            # without it sees only their own row).
+            (
+                "view_service_statistics",
+                _("Can see the monthly service statistics of the technicians"),
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "received_at"], name="order_status_received"),
             models.Index(fields=["technician", "status"], name="order_technician_status"),
             models.Index(fields=["status", "next_due_at"], name="order_status_next_due"),
+            # The work queue's default order (queue_order()): due first, soonest first, then
+            # the rest by arrival — an expression index, so SQLite reads it in order too
+            # (it cannot use a plain index for NULLS LAST).
+            models.Index(
+                QUEUE_NULLS_LAST, "next_due_at", "received_at", "id", name="order_queue_sort"
+            ),
+            # Monthly statistics and the dashboard count the orders closed in a date range.
+            models.Index(fields=["closed_at"], name="order_closed_at"),
         ]
 
     def __str__(self) -> str:

@@ -38,7 +38,7 @@ from aftersales.service.forms import (
     ReassignForm,
     TechnicianForm,
 )
-from aftersales.service.models import FaultType, ServiceOrder
+from aftersales.service.models import FaultType, ServiceOrder, queue_order
 
 ORDER_RELATED = (
     "customer",
@@ -85,7 +85,7 @@ class OrderListView(ReachListView):
         return (
             super()
             .get_queryset()
-            .order_by(F("next_due_at").asc(nulls_last=True), "received_at", "pk")
+            .order_by(*queue_order())
         )
 
     def get_context_data(self, **kwargs):
@@ -474,21 +474,16 @@ def sla_overview(request):
     queries whatever the number of orders."""
     from django.db.models import Count, Max, Q
 
+    from aftersales.service import sla
     from aftersales.service.models import OPEN_STATUSES, OrderClock
 
     _require_perm(request.user, "service.view_sla_overview")
     now = timezone.now()
-    soon = now + dt.timedelta(hours=getattr(settings, "AFTERSALES_DUE_SOON_HOURS", 4))
     in_reach = ServiceOrder.objects.visible_to(request.user)
     open_orders = in_reach.filter(status__in=OPEN_STATUSES)
     by_unit = list(
         open_orders.values("org_unit__code", "org_unit__name")
-        .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=Q(next_due_at__lt=now)),
-            due_soon=Count("pk", filter=Q(next_due_at__gte=now, next_due_at__lt=soon)),
-            breached=Count("pk", filter=Q(sla_breached=True)),
-        )
+        .annotate(open=Count("pk"), **sla.clock_counts(now))
         .order_by("-overdue", "-breached", "org_unit__code")
     )
     since = now - dt.timedelta(days=30)

@@ -135,8 +135,51 @@ def actions_for(order: ServiceOrder, actor) -> list[str]:
     return [name for name in TRANSITIONS if allowed(order, name, actor)]
 
 
-def require(order: ServiceOrder, action: str, actor) -> Transition:
-    """The transition, or PermissionDenied (no right) / ServiceError (wrong state)."""
+def actions_for_many(orders, actor) -> dict[int, list[str]]:
+    """``actions_for`` of a page of orders, by order id, in a constant number of queries:
+    each other app's guard is asked once for all the orders it concerns (its ``many``
+    form), not once per order."""
+    orders = list(orders)
+    refusals: dict[tuple[str, int], str] = {}
+    for action, guards in EXTRA_GUARDS.items():
+        transition = TRANSITIONS[action]
+        concerned = [
+            o for o in orders if o.status in transition.sources and _actor_may(o, action, actor)
+        ]
+        for guard in guards:
+            many = GUARDS_MANY.get(guard)
+            found = many(concerned) if many else {o.pk: guard(o) for o in concerned}
+            for pk, text in found.items():
+                if text and (action, pk) not in refusals:
+                    refusals[(action, pk)] = text
+    return {
+        o.pk: [
+            name
+            for name in TRANSITIONS
+            if _state_allows(o, name, actor) and (name, o.pk) not in refusals
+        ]
+        for o in orders
+    }
+
+
+def _actor_may(order: ServiceOrder, action: str, actor) -> bool:
+    try:
+        require_actor(order, action, actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _state_allows(order: ServiceOrder, action: str, actor) -> bool:
+    """The right, the state and the transition's own guard — all but the other apps'."""
+    try:
+        _check(order, action, actor)
+    except (PermissionDenied, ServiceError):
+        return False
+    return True
+
+
+def _check(order: ServiceOrder, action: str, actor) -> tuple[Transition, str]:
     transition = TRANSITIONS[action]
     if actor is not None:
         require_actor(order, action, actor)
@@ -146,6 +189,15 @@ def require(order: ServiceOrder, action: str, actor) -> Transition:
             % {"status": order.get_status_display(), "action": action_label(action)}
         )
     refusal = transition.guard(order) if transition.guard else ""
+    if refusal:
+        raise ServiceError(refusal)
+    return transition
+
+
+def require(order: ServiceOrder, action: str, actor) -> Transition:
+    """The transition, or PermissionDenied (no right) / ServiceError (wrong state)."""
+    transition = _check(order, action, actor)
+    refusal = ""
     for guard in EXTRA_GUARDS.get(action, ()):
         refusal = refusal or guard(order)
     if refusal:
@@ -155,13 +207,22 @@ def require(order: ServiceOrder, action: str, actor) -> Transition:
 
 # Conditions other apps put on an action (the charges app: paid work is completed only with
 # the customer's accepted quotation, FEE-2). Each returns why not, or "".
+# A guard may come with its ``many`` form — fn(orders) → {order id: why not or ""} in a
+# constant number of queries — which list pages use (``actions_for_many``).
 EXTRA_GUARDS: dict[str, list[Callable[[ServiceOrder], str]]] = {}
+GUARDS_MANY: dict[Callable, Callable] = {}
 
 
-def add_guard(action: str, guard: Callable[[ServiceOrder], str]) -> None:
+def add_guard(
+    action: str,
+    guard: Callable[[ServiceOrder], str],
+    many: Callable[[list[ServiceOrder]], dict[int, str]] | None = None,
+) -> None:
     assert action in TRANSITIONS, action
     if guard not in EXTRA_GUARDS.setdefault(action, []):
         EXTRA_GUARDS[action].append(guard)
+    if many is not None:
+        GUARDS_MANY[guard] = many
 
 
 # What other apps do once an action has happened, inside its transaction (the follow-up

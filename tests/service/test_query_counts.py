@@ -1,0 +1,98 @@
+"""Issue 7: the list pages' SQL query counts do not grow with the page length, and the order
+page's do not grow with the order's history — the guards against N+1 queries that would
+make them slow at a million orders (the benchmark measures the time; these count)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from aftersales.service import services
+from tests.service.conftest import dispatched, in_progress
+
+pytestmark = pytest.mark.django_db
+
+
+def _mixed_orders(new_order, people, signed, count: int):
+    """count orders in the states a queue page holds: received, dispatched, in progress,
+    completed and closed (each state runs other guards for the actions column)."""
+    from aftersales.followup.models import VisitSampling
+
+    # No return visit sampled, so completed orders may close (FUP-1 holds them open else).
+    VisitSampling.objects.update_or_create(order_type="repair", defaults={"percent": 0})
+    now = timezone.now()
+    for i in range(count):
+        order = new_order(received_at=now - dt.timedelta(hours=i + 1), description=f"不制热 {i}")
+        step = i % 5
+        if step == 1:
+            dispatched(order, people)
+        elif step >= 2:
+            order = in_progress(order, people)
+            if step >= 3:
+                order = services.complete_order(
+                    actor=people["technician"], order=order, result="更换传感器", **signed
+                )
+            if step == 4:
+                services.close_order(actor=people["agent"], order=order)
+
+
+def _count(fetch) -> int:
+    fetch()  # warm the session, reach and content-type caches
+    with CaptureQueriesContext(connection) as queries:
+        response = fetch()
+    assert response.status_code == 200, response.content[:500]
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?state=open&clock=overdue&region={region}", "?q=不制热"],
+    ids=["default-sort", "region-status-overdue", "search"],
+)
+def test_the_work_queue_runs_the_same_queries_for_5_or_15_orders(
+    client_for, people, org, new_order, signed, query
+):
+    """Issue 7 budget: the agent queue's query count is constant in the page length."""
+    client = client_for(people["agent"])
+    url = "/orders/" + query.format(region=org["regions"]["EAST-ZJ"].pk)
+    _mixed_orders(new_order, people, signed, 5)
+    few = _count(lambda: client.get(url))
+    _mixed_orders(new_order, people, signed, 10)
+    many = _count(lambda: client.get(url))
+    assert many == few
+
+
+def test_the_order_list_api_runs_the_same_queries_for_5_or_15_orders(
+    api_for, people, new_order, signed
+):
+    """Issue 7 budget: GET /api/orders/ (with each order's actions: the FEE-2 and
+    FUP guards) does not query per order."""
+    api = api_for(people["agent"])
+    _mixed_orders(new_order, people, signed, 5)
+    few = _count(lambda: api.get("/api/orders/"))
+    _mixed_orders(new_order, people, signed, 10)
+    many = _count(lambda: api.get("/api/orders/"))
+    assert many == few
+
+
+def test_the_order_page_does_not_query_per_history_entry(client_for, people, new_order, signed):
+    """Issue 7 budget: the order page's queries do not grow with its history (steps,
+    clocks, audit rows) — a completed order costs what a new one does, give or take the
+    panels its state shows, and a second completed order as much as the first."""
+    client = client_for(people["agent"])
+    short = in_progress(new_order(), people)
+    short = services.complete_order(
+        actor=people["technician"], order=short, result="更换传感器", **signed
+    )
+    long = in_progress(new_order(), people)
+    for i in range(3):
+        long = services.wait_for_parts(actor=people["technician"], order=long, reason=f"配件 {i}")
+        long = services.resume_work(actor=people["technician"], order=long)
+    long = services.complete_order(
+        actor=people["technician"], order=long, result="更换传感器", **signed
+    )
+    few = _count(lambda: client.get(short.get_absolute_url()))
+    many = _count(lambda: client.get(long.get_absolute_url()))
+    assert many == few
