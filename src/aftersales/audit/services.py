@@ -37,7 +37,8 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-SKIPPED_FIELDS = {"created_at", "updated_at", "created_by", "updated_by", "password"}
+# search_text: a copy of other fields for the search index (service/search.py), not a fact.
+SKIPPED_FIELDS = {"created_at", "updated_at", "created_by", "updated_by", "password", "search_text"}
 
 
 def snapshot(obj: models.Model | None) -> Snapshot:

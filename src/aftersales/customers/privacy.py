@@ -746,6 +746,14 @@ def _reason(reason: str, ids: Identifiers, label: str) -> str:
     return Scrubber(ids, label).text(reason)[:1000]
 
 
+def _refresh_order_search(customer: Customer) -> None:
+    """The orders' search column copies names and phones (service/search.py): rewrite it from
+    the anonymised rows, so the search index keeps nothing of the person."""
+    from aftersales.service import search
+
+    search.refresh(apps.get_model(ORDER)._default_manager.filter(customer=customer))
+
+
 def anonymise_customer(*, actor, customer: Customer, reason: str) -> Customer:
     """SEC-3: on the person's request, replace their details in their customer file, its
     contacts and every copy kept with their records; keep the records themselves. Once."""
@@ -768,6 +776,7 @@ def anonymise_customer(*, actor, customer: Customer, reason: str) -> Customer:
         selected, ids = _selected(subject)
         note = _reason(reason, ids, subject.label)
         cleared = _anonymise(actor=actor, subject=subject, selected=selected, ids=ids)
+        _refresh_order_search(customer)
         now = timezone.now()
         Contact.objects.filter(customer=customer).update(anonymised_at=now)
         was_active = customer.is_active
@@ -803,6 +812,7 @@ def anonymise_contact(*, actor, contact: Contact, reason: str) -> Contact:
         selected, ids = _selected(subject)
         note = _reason(reason, ids, subject.label)
         cleared = _anonymise(actor=actor, subject=subject, selected=selected, ids=ids)
+        _refresh_order_search(customer)
         Contact.objects.filter(pk=contact.pk).update(anonymised_at=timezone.now())
         contact.refresh_from_db()
         record(

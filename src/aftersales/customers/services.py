@@ -230,6 +230,10 @@ def update_customer(*, actor, customer: Customer, **fields) -> Customer:
         customer.updated_by = actor
         _save_customer(customer)
         record(customer, "customers.customer.changed", actor=actor, before=before)
+        if after.get("name") != before.get("name"):
+            from aftersales.service import search  # the orders' search column copies the name
+
+            search.refresh(customer.service_orders.all())
     return customer
 
 

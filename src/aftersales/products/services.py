@@ -347,6 +347,10 @@ def update_unit(*, actor, unit: Unit, **fields) -> Unit:
         _save_unit(unit)
         record(unit, "products.unit.changed", actor=actor, before=before)
         _sync_standard_warranty(unit, actor=actor)
+        if unit.serial_number != before.get("serial_number"):
+            from aftersales.service import search  # the orders' search column copies it
+
+            search.refresh(unit.service_orders.all())
     return unit
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OrgUnit, Region, User
-from aftersales.core.filters import search_with_phone_digits
+from aftersales.service import search
 from aftersales.service.models import OPEN_STATUSES, Channel, OrderType, ServiceOrder, Status
 from aftersales.service.services import technicians
 
@@ -40,7 +40,7 @@ class ServiceOrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         label=_("Search"),
-        help_text=_("Order no., contact, phone, customer, serial number"),
+        help_text=_("Order no., contact, phone, customer, serial number, fault words"),
     )
     state = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, method="in_state", label=_("Open or finished")
@@ -99,18 +99,9 @@ class ServiceOrderFilter(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset, name, value):
-        return search_with_phone_digits(
-            queryset,
-            value,
-            [
-                "number",
-                "contact_name",
-                "contact_phone",
-                "customer__name",
-                "unit__serial_number",
-            ],
-            "contact_phone",
-        )
+        """Number, contact, phone (or its digits), customer, serial, fault words: one indexed
+        column (service/search.py)."""
+        return search.matching(queryset, value)
 
     def in_state(self, queryset, name, value):
         if value == "open":

@@ -1,0 +1,180 @@
+"""The work queue's keyword search (REQ-2, RPT-3; issue 7): substring search of Chinese text,
+phone and serial fragments over a million orders.
+
+Each order keeps one lower-case search column — its number, contact, phone (also as bare
+digits), customer name, unit serial and fault text — kept here on every write that changes
+one of them. A substring index makes ``LIKE '%…%'`` fast:
+
+* PostgreSQL: a ``pg_trgm`` GIN index on the column (trigrams of Chinese characters too:
+  the database's ctype must classify them as letters — C.UTF-8 and zh_CN.UTF-8 do);
+* SQLite: an FTS5 table with the ``trigram`` tokenizer over the column, kept in step by
+  triggers.
+
+Both index trigrams, so a query of one or two characters (a two-character name, 漏水)
+cannot use them: it scans the column instead — correct, only slower (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.migrations.operations.base import Operation
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+# Shorter queries cannot use a trigram index.
+INDEXED_MIN_LENGTH = 3
+MAX_QUERY_LENGTH = 100
+FTS_TABLE = "service_order_search"
+
+
+def digits(text: str) -> str:
+    return "".join(c for c in text or "" if c.isdigit())
+
+
+def search_text(order, customer_name: str | None = None, serial: str | None = None) -> str:
+    """The order's search column: what an agent types to find it, lower-case."""
+    if customer_name is None:
+        customer_name = order.customer.name if order.customer_id else ""
+    if serial is None:
+        serial = order.unit.serial_number if order.unit_id else ""
+    parts = [
+        order.number,
+        order.contact_name,
+        order.contact_phone,
+        digits(order.contact_phone),
+        customer_name,
+        serial,
+        order.description,
+    ]
+    return " ".join(" ".join(p.split()) for p in parts if p).lower()
+
+
+def refresh(orders: QuerySet) -> int:
+    """Rewrite the search column of these orders (a customer renamed or anonymised, a serial
+    corrected); returns how many. In batches, so a dealer's thousands of orders fit."""
+    from aftersales.service.models import ServiceOrder
+
+    changed = 0
+    batch: list[ServiceOrder] = []
+    rows = orders.select_related("customer", "unit").only(
+        "pk",
+        "number",
+        "contact_name",
+        "contact_phone",
+        "description",
+        "search_text",
+        "customer__name",
+        "unit__serial_number",
+    )
+    for order in rows.iterator(chunk_size=2000):
+        text = search_text(order)
+        if text != order.search_text:
+            order.search_text = text
+            batch.append(order)
+        if len(batch) >= 2000:
+            changed += ServiceOrder.objects.bulk_update(batch, ["search_text"])
+            batch = []
+    if batch:
+        changed += ServiceOrder.objects.bulk_update(batch, ["search_text"])
+    return changed
+
+
+PHONE_PUNCTUATION = set(" -+()")
+
+
+def query_terms(value: str) -> list[str]:
+    """What to look for: the query in lower case with single spaces; for a phone typed with
+    spaces or dashes (0571 8700 1234) also its bare digits, which the column holds too."""
+    query = " ".join((value or "").split())[:MAX_QUERY_LENGTH].lower()
+    if not query:
+        return []
+    terms = [query]
+    bare = digits(query)
+    if bare != query and len(bare) >= 4:
+        if all(c.isdigit() or c in PHONE_PUNCTUATION for c in query):
+            terms.append(bare)
+    return terms
+
+
+def matching(queryset: QuerySet, value: str) -> QuerySet:
+    """The orders whose search column contains the query (any case)."""
+    terms = query_terms(value)
+    if not terms:
+        return queryset
+    if connection.vendor == "sqlite" and min(map(len, terms)) >= INDEXED_MIN_LENGTH:
+        # FTS5 trigram: a quoted string matches as a substring (quotes doubled inside).
+        phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        return queryset.filter(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # nosec B611
+                [phrases],
+            )
+        )
+    # PostgreSQL's trigram index serves LIKE '%…%' directly; short queries scan.
+    match = Q()
+    for term in terms:
+        match |= Q(search_text__contains=term)
+    return queryset.filter(match)
+
+
+class CreateOrderSearchIndex(Operation):
+    """The substring index of the search column, per database (see the module's text).
+
+    Its own operation, not RunPython or RunSQL: each database needs different DDL, and a
+    restore (core/backup.py) must run it rather than skip it as it skips data migrations."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in _create_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in _drop_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql)
+
+    def describe(self):
+        return "Create the substring index of the orders' search column"
+
+
+def _create_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX IF NOT EXISTS order_search_trgm ON service_serviceorder "
+            "USING gin (search_text gin_trgm_ops)",
+        ]
+    if vendor == "sqlite":
+        t = FTS_TABLE
+        return [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(search_text, "
+            "content='service_serviceorder', content_rowid='id', tokenize='trigram')",
+            f"INSERT INTO {t}({t}) VALUES ('rebuild')",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_insert AFTER INSERT ON service_serviceorder "
+            f"BEGIN INSERT INTO {t}(rowid, search_text) VALUES (new.id, new.search_text); END",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_delete AFTER DELETE ON service_serviceorder "
+            f"BEGIN INSERT INTO {t}({t}, rowid, search_text) "
+            "VALUES ('delete', old.id, old.search_text); END",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_update AFTER UPDATE OF search_text "
+            f"ON service_serviceorder BEGIN INSERT INTO {t}({t}, rowid, search_text) "
+            "VALUES ('delete', old.id, old.search_text); "
+            f"INSERT INTO {t}(rowid, search_text) VALUES (new.id, new.search_text); END",
+        ]
+    return []
+
+
+def _drop_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return ["DROP INDEX IF EXISTS order_search_trgm"]
+    if vendor == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
+            f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
+            f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
+            f"DROP TABLE IF EXISTS {FTS_TABLE}",
+        ]
+    return []
