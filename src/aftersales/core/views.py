@@ -38,7 +38,13 @@ WEEKDAY_INITIALS = [
 
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    """The person's menu; above it, for managers, the dashboard of the orders in reach."""
+    from aftersales.service import dashboard
+
+    context = {}
+    if request.user.has_perm(dashboard.DASHBOARD_PERM):
+        context["dashboard"] = dashboard.page_context(dashboard.dashboard_figures(request.user))
+    return render(request, "core/home.html", context)
 
 
 def permission_denied(request, exception=None):

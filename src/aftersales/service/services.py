@@ -29,7 +29,7 @@ from aftersales.core.validators import normalize_phone
 from aftersales.customers.models import Customer
 from aftersales.products.entitlement import entitlement
 from aftersales.products.models import Unit
-from aftersales.service import sla, workflow
+from aftersales.service import dashboard, search, sla, workflow
 from aftersales.service.models import (
     OPEN_STATUSES,
     Channel,
@@ -219,6 +219,7 @@ def receive_order(
             updated_by=actor,
         )
         order.sla_policy = sla.select_policy(order)
+        order.search_text = search.search_text(order)
         order.full_clean()
         order.save()
         # The clocks start from the real time received, not from when it was keyed in.
@@ -226,6 +227,7 @@ def receive_order(
         if forwarded_at is not None:
             sla.stop_clocks(order, Event.FORWARDED, forwarded_at)
         sla.refresh_due(order)
+        dashboard.orders_changed()
         record(order, "service.order.received", actor=actor)
         for name, content in attachments:
             try:
@@ -279,6 +281,7 @@ def _transition(
         locked.full_clean()
         locked.save()
         sla.on_action(locked, action, timezone.now())
+        dashboard.orders_changed()
         record(locked, f"service.order.{action}", actor=actor, before=before, note=note)
         workflow.run_after(locked, action, actor)
     return locked

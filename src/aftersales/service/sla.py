@@ -190,6 +190,29 @@ def on_action(order: ServiceOrder, action: str, at: dt.datetime) -> None:
     refresh_due(order)
 
 
+# --- the time-limit state of open orders, as the managers' pages count it (SVC-6/7) --------
+
+
+def due_soon_until(now: dt.datetime) -> dt.datetime:
+    """The end of the "due soon" window that starts now (AFTERSALES_DUE_SOON_HOURS)."""
+    return now + dt.timedelta(hours=getattr(settings, "AFTERSALES_DUE_SOON_HOURS", 4))
+
+
+def clock_counts(now: dt.datetime) -> dict:
+    """Aggregates to annotate a queryset of open orders with, read from the stored queue
+    columns: overdue (next due time passed), due soon (within the window) and breached (a
+    limit was breached) — the one definition the time-limit overview and the dashboard
+    share."""
+    from django.db.models import Count
+
+    soon = due_soon_until(now)
+    return {
+        "overdue": Count("pk", filter=Q(next_due_at__lt=now)),
+        "due_soon": Count("pk", filter=Q(next_due_at__gte=now, next_due_at__lt=soon)),
+        "breached": Count("pk", filter=Q(sla_breached=True)),
+    }
+
+
 def refresh_due(order: ServiceOrder) -> None:
     """Copy the clocks' state to the order's queue columns: the earliest due time of the
     running clocks (None when none runs) and whether any clock breached. One aggregate
@@ -204,6 +227,10 @@ def refresh_due(order: ServiceOrder) -> None:
     if (order.next_due_at, order.sla_breached) != (next_due, breached):
         ServiceOrder.objects.filter(pk=order.pk).update(next_due_at=next_due, sla_breached=breached)
         order.next_due_at, order.sla_breached = next_due, breached
+        # The dashboard's overdue and breached figures read these columns.
+        from aftersales.service.dashboard import orders_changed
+
+        orders_changed()
 
 
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:

@@ -82,11 +82,7 @@ class OrderListView(ReachListView):
     select_related = ORDER_RELATED
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .order_by(*queue_order())
-        )
+        return super().get_queryset().order_by(*queue_order())
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
