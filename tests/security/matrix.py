@@ -437,6 +437,15 @@ ENTRIES: list[Entry] = [
     GET("service:order_lookup", PERM(INTAKE), query={"q": "杭州"}),
     GET("service:my_orders", PERM(HANDLE)),
     GET("service:sla_overview", PERM("service.view_sla_overview")),
+    # FIN-1, RPT-2: the monthly statistics of every technician in reach; a technician (the
+    # right to handle orders) sees their own row. The Excel download is the same table.
+    GET("service:monthly_statistics", ANY_PERM("service.view_service_statistics", HANDLE)),
+    GET(
+        "service:monthly_statistics",
+        ANY_PERM("service.view_service_statistics", HANDLE),
+        query={"format": "xlsx"},
+        variant="xlsx",
+    ),
     GET("service:referral_list", PERM(VIEW_ORDERS)),
     # REQ-1, REQ-4: web requests belong to no unit until accepted; intake sees the queue.
     GET("service:web_request_list", PERM(INTAKE)),
@@ -956,6 +965,8 @@ ENTRIES: list[Entry] = [
     GET("api:redoc", PUBLIC),
     POST("api:token", PUBLIC),
     POST("api:public-repair-requests", PUBLIC),
+    # The manager dashboard's figures (the home page shows them to the same people).
+    GET("api:dashboard", PERM("service.view_sla_overview")),
     GET("api:calendar-deadline", PERM("core.view_calendarday")),
     GET("api:calendar-year", PERM("core.view_calendarday"), kwargs={"year": 2026}),
     GET(
@@ -1110,6 +1121,7 @@ ENTRIES: list[Entry] = [
     ),
     # Service orders
     GET("api:serviceorder-list", PERM(VIEW_ORDERS)),
+    GET("api:service-statistics", ANY_PERM("service.view_service_statistics", HANDLE)),
     POST("api:serviceorder-list", PERM(INTAKE)),
     GET("api:serviceorder-detail", PERM(VIEW_ORDERS), obj="order", reach=True),
     GET("api:serviceorder-attachments", PERM(VIEW_ORDERS), obj="order", reach=True),

@@ -101,6 +101,9 @@ FOLLOW_UP = [
     "followup.view_satisfaction",
 ]
 SEE_SATISFACTION = ["followup.view_survey", "followup.view_satisfaction"]
+# FIN-1, RPT-2: the monthly service statistics of every technician in reach, for finance and
+# the managers (a technician sees only their own row, through handling orders).
+SEE_SERVICE_STATISTICS = ["service.view_service_statistics"]
 # CMP: everyone who meets customers registers complaints; owners handle their own.
 REGISTER_COMPLAINTS = ["complaints.view_complaint", "complaints.add_complaint"]
 HANDLE_COMPLAINTS = REGISTER_COMPLAINTS + ["complaints.handle_complaint"]
@@ -215,6 +218,7 @@ ROLES: list[Role] = [
         + ["accounts.view_user", "service.view_sla_overview"]
         + VIEW_LEADS
         + SEE_SATISFACTION
+        + SEE_SERVICE_STATISTICS
         + SUPERVISE_COMPLAINTS
         + VIEW_EXCHANGES
         + [
@@ -242,6 +246,7 @@ ROLES: list[Role] = [
         + QUOTE_ORDERS
         + COLLECT_PAYMENT
         + SEE_SATISFACTION
+        + SEE_SERVICE_STATISTICS
         + [
             "followup.view_returnvisit",
             "followup.view_followupcase",
@@ -264,8 +269,11 @@ ROLES: list[Role] = [
             "customers.export_customers",
             "accounts.view_user",
             "service.view_faulttype",
+            # The manager dashboard on the home page (and the time-limit overview).
+            "service.view_sla_overview",
         ]
-        + PERSONAL_DATA,
+        + PERSONAL_DATA
+        + SEE_SERVICE_STATISTICS,
         wide_reach=True,
     ),
     Role(
@@ -276,6 +284,7 @@ ROLES: list[Role] = [
         + VIEW_PARTS
         + FINANCE_PARTS
         + FINANCE_MONEY
+        + SEE_SERVICE_STATISTICS
         + VIEW_EXCHANGES
         + ["exchanges.refund_exchange"],
         wide_reach=True,
@@ -289,6 +298,7 @@ ROLES: list[Role] = [
         + VIEW_PARTS
         + FINANCE_PARTS
         + FINANCE_MONEY
+        + SEE_SERVICE_STATISTICS
         + ["parts.approve_stockcount"]
         + VIEW_EXCHANGES
         + ["exchanges.refund_exchange", "complaints.view_violation"],

@@ -22,6 +22,8 @@ API_MODULES = [
     "aftersales.service.api",
     "aftersales.service.request_api",
     "aftersales.service.referral_api",
+    "aftersales.service.statistics_api",
+    "aftersales.service.dashboard_api",
     "aftersales.fieldwork.api",
     "aftersales.notifications.api",
     "aftersales.leads.api",

@@ -23,6 +23,19 @@ MENU: list[MenuEntry] = [
     ),
     MenuEntry(_("Web requests"), "service:web_request_list", "inbox", "service.add_serviceorder"),
     MenuEntry(_("Time limits"), "service:sla_overview", "alarm", "service.view_sla_overview"),
+    # FIN-1, RPT-2: every technician's table for finance and managers; a technician's own.
+    MenuEntry(
+        _("Service statistics"),
+        "service:monthly_statistics",
+        "table",
+        "service.view_service_statistics",
+    ),
+    MenuEntry(
+        _("My statistics"),
+        "service:monthly_statistics",
+        "table",
+        "service.handle_serviceorder",
+    ),
     MenuEntry(
         _("Questions"), "service:referral_list", "question-circle", "service.view_serviceorder"
     ),

@@ -94,6 +94,7 @@ def load(ctx: dict) -> None:
     _skills(ctx, technicians)
     _duplicate_and_escalation(orders, agent=agent, managers=managers)
     _questions(orders, agent=agent, engineer=people["jishu"])
+    _closed_last_month(ctx, customers, units_by_owner, agent=agent, technicians=technicians)
     # SVC-7: one sweep, as the worker would run it, so the overdue demo orders carry their
     # warnings, breaches, escalations and the notifications in the inbox.
     from aftersales.service import sla
@@ -158,6 +159,53 @@ def _questions(orders, *, agent, engineer) -> None:
         referred_to=engineer,
         kind="technical",
     )
+
+
+# FIN-1: orders closed last month, so the monthly statistics (last month by default) show rows.
+LAST_MONTH = [
+    ("repair", "BR-HZ", "热水器不制热，显示 E3 故障码"),
+    ("maintenance", "BR-HZ", "年度保养：清洗换热器"),
+    ("repair", "SC-NB", "机组运行噪音大，晚上影响休息"),
+]
+
+
+def _closed_last_month(ctx, customers, units_by_owner, *, agent, technicians) -> None:
+    """Walked through every step like the other orders, then moved back to last month:
+    received on the 10th, 15th, 20th, completed hours later, closed two days after."""
+    from aftersales.service.models import ServiceOrder
+    from aftersales.service.statistics import last_month
+
+    now = timezone.now()
+    first = last_month(timezone.localdate(now))
+    for i, (order_type, code, text) in enumerate(LAST_MONTH):
+        customer = customers[(i * 5 + 2) % len(customers)]
+        order = services.receive_order(
+            org_unit=ctx["units"][code],
+            actor=agent,
+            customer=customer,
+            unit=units_by_owner[customer.pk][0],
+            order_type=order_type,
+            channel="phone",
+            description=text,
+            received_at=now,
+            confirm_duplicate=True,
+        )
+        steps = ["dispatch", "contact", "plan_phone", "start", "complete", "close"]
+        _walk(order, steps, agent=agent, tech=technicians[code], now=now)
+        received = timezone.make_aware(
+            dt.datetime.combine(first.replace(day=10 + 5 * i), dt.time(9, 30))
+        )
+        hour = dt.timedelta(hours=1)
+        ServiceOrder.objects.filter(pk=order.pk).update(
+            received_at=received,
+            dispatched_at=received + hour / 2,
+            contacted_at=received + hour,
+            planned_at=received + 2 * hour,
+            started_at=received + 3 * hour,
+            completed_at=received + (5 + 2 * i) * hour,
+            signed_at=received + (5 + 2 * i) * hour,
+            closed_at=received + dt.timedelta(days=2),
+        )
 
 
 def _walk(order, steps, *, agent, tech, now) -> None:

@@ -261,6 +261,9 @@ class ServiceOrder(TimeStampedModel):
     # change: the earliest due time of the running clocks, and whether any clock breached.
     next_due_at = models.DateTimeField(_("next due"), null=True, blank=True, editable=False)
     sla_breached = models.BooleanField(_("time limit breached"), default=False, editable=False)
+    # The queue's keyword search reads this one indexed column (service/search.py), kept on
+    # every write of the fields it copies.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     # SVC-4: the customer's signature on the voucher (drawn on the phone, PNG) or a scan of
     # the signed paper voucher; the signer, the time and the customer's comments.
     signature = models.FileField(_("customer signature"), upload_to="signatures/%Y/%m/", blank=True)

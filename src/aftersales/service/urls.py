@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.service import referral_views, request_views, views
+from aftersales.service import referral_views, request_views, statistics_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/lookup/", views.order_lookup, name="order_lookup"),
     path("mine/", views.my_orders, name="my_orders"),
     path("time-limits/", views.sla_overview, name="sla_overview"),
+    path("statistics/", statistics_views.monthly_statistics, name="monthly_statistics"),
     path("questions/", referral_views.referral_list, name="referral_list"),
     path("requests/", request_views.WebRequestListView.as_view(), name="web_request_list"),
     path("requests/<int:pk>/", request_views.web_request_detail, name="web_request_detail"),
