@@ -6,6 +6,8 @@ SECRET_KEY           generated once and kept in the data directory when unset
 DEBUG                "1" / "true" to turn on (off by default)
 ALLOWED_HOSTS        comma-separated (default: localhost, 127.0.0.1, [::1])
 TIME_ZONE            default Asia/Shanghai (CAL-2)
+CACHE_URL            shared cache of several app servers: "db" or redis://… (see below)
+TASKS_URL            background tasks on RQ/Redis (redis://…); database table when unset
 """
 
 import os
@@ -14,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -99,6 +102,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Benchmarks only (bench/run.py, issue 7): "1" sends each response's SQL query count in an
+# X-Query-Count header. Off by default; never turn it on in production.
+AFTERSALES_QUERY_COUNT_HEADER = env_flag("AFTERSALES_QUERY_COUNT_HEADER")
+if AFTERSALES_QUERY_COUNT_HEADER:
+    # First: counts the queries of every other middleware (session, user) too.
+    MIDDLEWARE.insert(0, "aftersales.core.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "aftersales.urls"
 WSGI_APPLICATION = "aftersales.wsgi.application"
@@ -231,7 +240,23 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     }
 
 # --- background tasks -------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# TASKS_URL: empty → queued tasks are rows of a database table, run by `aftersales db_worker`
+# (one machine); "redis://host:6379/1" → RQ on Redis, run by `aftersales rqworker
+# --with-scheduler` on any number of machines (docs/deployment.md). Use a Redis database of
+# its own, not the one of CACHE_URL. Periodic jobs do not go through it: `aftersales sweep`
+# runs them with either backend.
+TASKS_URL = os.environ.get("TASKS_URL", "").strip()
+if TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # A job may run this many seconds before the worker stops it.
+    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 1800}}
+    # The worker runs Django tasks, not plain RQ jobs: `rqworker` needs no --job-class.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+elif TASKS_URL:
+    raise ImproperlyConfigured("TASKS_URL must be empty or a redis://, rediss:// or unix:// URL")
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- API ----------------------------------------------------------------------
 # Empty choice of list filters: "All", not "---------".
@@ -347,6 +372,9 @@ AFTERSALES_WEB_REQUEST_MAX_AGE_HOURS = float(
 )
 # The work queue marks open orders whose next time limit falls within these hours.
 AFTERSALES_DUE_SOON_HOURS = float(os.environ.get("AFTERSALES_DUE_SOON_HOURS", 4))
+# The home page's dashboard figures are cached per reach and dropped on every order write;
+# overdue / due soon change with the clock alone, so an entry lives at most these seconds.
+AFTERSALES_DASHBOARD_TTL = int(os.environ.get("AFTERSALES_DASHBOARD_TTL", 60))
 # REQ-2: the largest photo or PDF attached to a service order, in MB.
 AFTERSALES_ATTACHMENT_MAX_MB = float(os.environ.get("AFTERSALES_ATTACHMENT_MAX_MB", 10))
 

@@ -11,6 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def worker_command() -> list[str]:
+    """The task worker of the configured Tasks backend: RQ's when TASKS_URL names a Redis."""
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+        return ["rqworker", "--with-scheduler"]
+    return ["db_worker"]
+
+
 class Command(BaseCommand):
     help = "Migrate, load demo data into an empty database, run web server and task worker."
 
@@ -56,7 +63,7 @@ class Command(BaseCommand):
             env=env,
         )
         worker = subprocess.Popen(  # nosec B603
-            [sys.executable, "-m", "aftersales.cli", "db_worker"], env=env
+            [sys.executable, "-m", "aftersales.cli", *worker_command()], env=env
         )
         # Every periodic job each minute (SLA, scheduled reports, payment notices); each claims
         # its work, so extra copies are harmless.
