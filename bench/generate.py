@@ -49,6 +49,7 @@ from aftersales.service.models import (  # noqa: E402
     SlaPolicy,
     Status,
 )
+from aftersales.service.search import search_text  # noqa: E402
 
 SIZES = {
     "S": {"customers": 2_000, "units": 5_000, "orders": 10_000},
@@ -464,7 +465,7 @@ class Generator:
     def units(self) -> None:
         r, total = self.rng, self.n["units"]
         offset = Unit.objects.count()
-        # (pk, owner index, warranty end, installation address)
+        # (pk, owner index, warranty end, installation address, serial number)
         self.unit_rows: list[tuple] = []
         done = 0
         with keep_timestamps(Unit, Warranty):
@@ -514,7 +515,7 @@ class Generator:
                             updated_at=created,
                         )
                     )
-                    self.unit_rows.append((unit.pk, owner, end, address))
+                    self.unit_rows.append((unit.pk, owner, end, address, unit.serial_number))
                 self.bulk(Warranty, warranties)
                 done += len(batch)
                 progress("units (+ warranties)", done, total)
@@ -629,6 +630,10 @@ class Generator:
                         order.signer_name = cust[4]
                         order.signed_at = order.completed_at
                     order.updated_at = at
+                    # The work queue's search column, as services keep it (service/search.py).
+                    order.search_text = search_text(
+                        order, customer_name=cust[4], serial=unit_row[4] if unit_row else ""
+                    )
                     # The queue columns sla.refresh_due() keeps, from the clocks.
                     made_clocks = self.order_clocks(order, rules, reached, breach)
                     order.next_due_at = min(
