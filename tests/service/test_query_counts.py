@@ -96,3 +96,54 @@ def test_the_order_page_does_not_query_per_history_entry(client_for, people, new
     few = _count(lambda: client.get(short.get_absolute_url()))
     many = _count(lambda: client.get(long.get_absolute_url()))
     assert many == few
+
+
+def test_list_pages_count_no_further_than_they_need(client_for, people, new_order, monkeypatch):
+    """Issue 7: a list page counts at most ``cap`` rows past the page asked for (a COUNT(*)
+    of a million orders costs more than the page); past that it says "more than", and the
+    next pages stay reachable."""
+    from aftersales.core.listing import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    monkeypatch.setattr("aftersales.service.views.OrderListView.paginate_by", 2)
+    for i in range(7):
+        new_order(description=f"漏水 {i}")
+    client = client_for(people["agent"])
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/orders/")
+    assert "More than 4 records" in first.content.decode()
+    count_sql = next(
+        q["sql"] for q in queries if "COUNT(*)" in q["sql"] and "serviceorder" in q["sql"]
+    )
+    assert "LIMIT" in count_sql.upper()
+    pages = {o.pk for o in first.context["page_obj"]}
+    page = 1
+    while first.context["page_obj"].has_next():
+        page += 1
+        first = client.get(f"/orders/?page={page}")
+        assert first.status_code == 200
+        pages |= {o.pk for o in first.context["page_obj"]}
+    assert len(pages) == 7  # every order reachable page by page
+    # Near the end the count is exact again.
+    assert "7 records" in first.content.decode()
+
+
+def test_the_api_count_stops_where_counting_gets_expensive(api_for, people, new_order, monkeypatch):
+    """Issue 7: the API's ``count`` is exact up to the cap, then a floor flagged by
+    ``count_is_floor``; ``next`` still leads through every page."""
+    from aftersales.api.pagination import ApiCappedPaginator
+
+    monkeypatch.setattr(ApiCappedPaginator, "cap", 2)
+    monkeypatch.setattr("aftersales.api.pagination.CappedPageNumberPagination.page_size", 1)
+    for i in range(5):
+        new_order(description=f"漏水 {i}")
+    api = api_for(people["agent"])
+    body = api.get("/api/orders/").json()
+    assert (body["count"], body["count_is_floor"]) == (2, True)
+    seen, url = [], "/api/orders/"
+    while url:
+        body = api.get(url).json()
+        seen += [o["id"] for o in body["results"]]
+        url = body["next"]
+    assert len(set(seen)) == 5
+    assert (body["count"], body["count_is_floor"]) == (5, False)

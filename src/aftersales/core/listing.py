@@ -2,6 +2,8 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 
@@ -25,10 +27,48 @@ def style_filter_form(filterset) -> None:
         field.widget.attrs["class"] = f"{css} form-control-sm"
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows past the page asked for (issue 7): an exact COUNT(*) of a
+    million orders costs more than the page itself, and "more than 1 000" tells the reader
+    as much. Pages stay reachable one after the other; ``capped`` says the total is a floor.
+    """
+
+    cap = 1000
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit = self.cap
+
+    def page(self, number):
+        # Count far enough to know whether the page asked for and the one after it exist.
+        try:
+            wanted = max(int(number), 1)
+        except (TypeError, ValueError):
+            wanted = 1
+        self._limit = max(self.cap, (wanted + 1) * self.per_page)
+        return super().page(number)
+
+    @cached_property
+    def count(self) -> int:
+        if not hasattr(self.object_list, "query"):
+            return len(self.object_list)
+        return self.object_list[: self._limit + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self._limit
+
+    @property
+    def shown_count(self) -> int:
+        """The count to print: exact, or the floor it is known to exceed."""
+        return min(self.count, self._limit)
+
+
 class ReachListView(LoginRequiredMixin, ReasonedPermissionMixin, FilterView):
     """A filtered, paginated list that starts from ``model.objects.visible_to(user)``."""
 
     paginate_by = 25
+    paginator_class = CappedPaginator
     strict = False
 
     def get_queryset(self):
