@@ -375,6 +375,10 @@ AFTERSALES_DUE_SOON_HOURS = float(os.environ.get("AFTERSALES_DUE_SOON_HOURS", 4)
 # The home page's dashboard figures are cached per reach and dropped on every order write;
 # overdue / due soon change with the clock alone, so an entry lives at most these seconds.
 AFTERSALES_DASHBOARD_TTL = int(os.environ.get("AFTERSALES_DASHBOARD_TTL", 60))
+# Issue 7: the deadline engine keeps each business calendar in the process, dropped when a
+# calendar write commits (through the shared cache with several processes); without a shared
+# cache (CACHE_URL) another process's change is seen after at most these seconds. 0: off.
+AFTERSALES_CALENDAR_CACHE_TTL = float(os.environ.get("AFTERSALES_CALENDAR_CACHE_TTL", 60))
 # REQ-2: the largest photo or PDF attached to a service order, in MB.
 AFTERSALES_ATTACHMENT_MAX_MB = float(os.environ.get("AFTERSALES_ATTACHMENT_MAX_MB", 10))
 

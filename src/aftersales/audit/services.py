@@ -4,6 +4,7 @@ record_access() by every view or export of a confidential record (CUS-2, SEC-2).
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -82,11 +83,35 @@ def record(
     ``before`` is the snapshot taken before the change (empty for a create);
     ``after`` defaults to the object's state now (empty when ``deleted``).
     """
+    entry = _entry(obj, action, actor=actor, before=before, after=after, note=note, deleted=deleted)
+    entry.save(force_insert=True)
+    return entry
+
+
+def record_many(entries: Iterable[dict[str, Any]]) -> list[AuditEntry]:
+    """Write many audit rows in one INSERT (a sweep over a batch of records). Each entry
+    holds ``record``'s arguments: ``obj``, ``action``, ``actor`` and optionally
+    ``before``, ``after``, ``note``, ``deleted``; the rows are the ones ``record`` writes."""
+    rows = [_entry(**entry) for entry in entries]
+    return AuditEntry.objects.bulk_create(rows) if rows else []
+
+
+def _entry(
+    obj: models.Model,
+    action: str,
+    *,
+    actor,
+    before: Snapshot | None = None,
+    after: Snapshot | None = None,
+    note: str = "",
+    deleted: bool = False,
+) -> AuditEntry:
+    """The (unsaved) audit row of ``record`` and ``record_many``."""
     before = before or {}
     if after is None:
         after = {} if deleted else snapshot(obj)
     actor_obj = actor if getattr(actor, "pk", None) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         at=timezone.now(),
         actor=actor_obj,
         actor_name=(actor_obj.get_username() if actor_obj else str(actor or "system"))[:150],

@@ -255,6 +255,115 @@ def get_calendar(org_unit=None, *, years: Iterable[int] = ()) -> BusinessCalenda
     return BusinessCalendarData.from_model(calendar, years=years)
 
 
+# --- the per-process cache (issue 7) -----------------------------------------
+# Every intake computes three deadlines on the calendar of the order's unit; loading it
+# from the database each time (unit chain, calendar, hours, official years, entries) was
+# a third of the intake's time. ``cached_calendar`` keeps the loaded picture in this
+# process, stamped with a *generation* kept in Django's cache that every calendar write
+# bumps once its transaction commits (``calendar_changed``, called by the model signals
+# connected in CoreConfig.ready and by the services' bulk writes) — the pattern of the
+# dashboard's figures (service/dashboard.py). A process that reads a new generation
+# reloads. Inside a transaction that has changed the calendar and not committed yet,
+# the cache is bypassed (that transaction sees its own rows; nothing uncommitted is kept).
+# With several server processes the generation is shared only through a shared cache
+# (CACHE_URL, as the deployment guide requires); with the default per-process memory
+# cache each entry also expires after AFTERSALES_CALENDAR_CACHE_TTL seconds (60 by
+# default; 0 turns the cache off), which bounds how long another process's change waits.
+
+CALENDAR_GENERATION_KEY = "aftersales:calendar:generation"
+_unit_calendars: dict[int | None, tuple[int, float, int | None]] = {}
+_calendars: dict[int, tuple[int, float, BusinessCalendarData]] = {}
+
+
+def calendar_cache_ttl() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "AFTERSALES_CALENDAR_CACHE_TTL", 60))
+
+
+def calendar_changed(*_args, **_kwargs) -> None:
+    """A calendar, its days or hours, or an organisation unit's calendar or parent changed:
+    the cached pictures are dropped once the write commits (at once outside a transaction).
+    Signature of a signal receiver."""
+    from django.db import transaction
+
+    transaction.on_commit(_bump_calendar_generation, robust=True)
+
+
+def _bump_calendar_generation() -> None:
+    from django.core.cache import cache
+
+    _unit_calendars.clear()
+    _calendars.clear()
+    try:
+        cache.incr(CALENDAR_GENERATION_KEY)
+    except ValueError:
+        # Not there yet (or evicted): a value no picture was stored under.
+        import time
+
+        cache.set(CALENDAR_GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def _calendar_generation() -> int:
+    import time
+
+    from django.core.cache import cache
+
+    generation = cache.get(CALENDAR_GENERATION_KEY)
+    if generation is None:
+        cache.add(CALENDAR_GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(CALENDAR_GENERATION_KEY, 0)
+    return generation
+
+
+def _change_pending() -> bool:
+    """True inside a transaction that changed the calendar and has not committed yet."""
+    from django.db import connection
+
+    return connection.in_atomic_block and any(
+        func is _bump_calendar_generation for _sids, func, _robust in connection.run_on_commit
+    )
+
+
+def cached_calendar(org_unit=None, *, years: Iterable[int] = ()) -> BusinessCalendarData:
+    """:func:`get_calendar`, from this process's cache while no calendar write has
+    committed since it was loaded (see above). The picture is shared: read it, never
+    change it. Years not loaded yet are read on first use (one query per year)."""
+    import time
+
+    ttl = calendar_cache_ttl()
+    if ttl <= 0 or _change_pending():
+        return get_calendar(org_unit, years=years)
+    generation, now = _calendar_generation(), time.monotonic()
+    unit_id = getattr(org_unit, "pk", None)
+    calendar = None
+    hit = _unit_calendars.get(unit_id)
+    if hit is not None and hit[0] == generation and hit[1] > now:
+        calendar_id = hit[2]
+    else:
+        calendar = calendar_for(org_unit)
+        calendar_id = calendar.pk if calendar is not None else None
+        _unit_calendars[unit_id] = (generation, now + ttl, calendar_id)
+    if calendar_id is None:
+        return BusinessCalendarData()
+    hit = _calendars.get(calendar_id)
+    if hit is not None and hit[0] == generation and hit[1] > now:
+        data = hit[2]
+        for year in years:
+            data._ensure_year(year)
+        return data
+    if calendar is None:
+        from aftersales.core.models import BusinessCalendar
+
+        calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+        if calendar is None:  # removed meanwhile: resolve again next time
+            _unit_calendars.pop(unit_id, None)
+            return get_calendar(org_unit, years=years)
+    data = BusinessCalendarData.from_model(calendar, years=years)
+    _calendars[calendar_id] = (generation, now + ttl, data)
+    return data
+
+
 # --- amounts ---------------------------------------------------------------
 def _hours_delta(hours) -> dt.timedelta:
     """A positive number of hours (int, Decimal, float, str or timedelta) as a timedelta."""

@@ -275,6 +275,7 @@ def seed_official_days(*, actor, calendar: BusinessCalendar, year: int | None = 
         ]
         CalendarDay.objects.filter(pk__in=stale).delete()
         CalendarDay.objects.bulk_create(new_rows, batch_size=500)
+        cal.calendar_changed()  # bulk_create sends no signal (issue 7: the calendar cache)
         counts["created"] = len(new_rows)
         counts["removed"] = len(stale)
         years_label = str(year) if year is not None else f"{years[0]}–{years[-1]}"

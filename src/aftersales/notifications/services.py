@@ -45,28 +45,57 @@ def notify(
     ``title`` and ``body`` may be lazy strings (or callables) so that each person reads
     them in their own language.
     """
+    return notify_many(
+        [{"recipients": recipients, "topic": topic, "title": title, "body": body, "url": url}]
+    )
+
+
+# Notifications delivered by one after-commit call (and one query).
+DELIVERY_BATCH = 500
+
+
+def notify_many(messages: Iterable[dict]) -> list[Notification]:
+    """``notify`` for many messages at once (a sweep over a batch of orders): each message
+    holds ``notify``'s arguments (``recipients``, ``topic``, ``title``, ``body``, ``url``);
+    the inbox rows of all of them are written with one INSERT, and delivered after commit
+    as ``notify``'s are, each channel of each message at most once."""
+    rows = [row for message in messages for row in _rows(**message)]
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        transaction.on_commit(partial(deliver, ids[start : start + DELIVERY_BATCH]))
+    return created
+
+
+def _rows(
+    recipients: Iterable, *, topic: str, title: Text, body: Text = "", url: str = ""
+) -> list[Notification]:
+    """The unsaved notifications of one message: one per distinct active recipient, in
+    their language (each text is made once per language)."""
     users, seen = [], set()
     for user in recipients:
         if user is None or not user.is_active or user.pk in seen:
             continue
         seen.add(user.pk)
         users.append(user)
-    if not users:
-        return []
-    rows = [
-        Notification(
-            recipient=user,
-            topic=topic,
-            title=_in_language(user, title)[:200],
-            body=_in_language(user, body),
-            url=url[:300],
+    texts: dict[str, tuple[str, str]] = {}
+    rows = []
+    for user in users:
+        language = user.language or settings.LANGUAGE_CODE
+        if language not in texts:
+            texts[language] = (_in_language(user, title)[:200], _in_language(user, body))
+        rows.append(
+            Notification(
+                recipient=user,
+                topic=topic,
+                title=texts[language][0],
+                body=texts[language][1],
+                url=url[:300],
+            )
         )
-        for user in users
-    ]
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created]
-    transaction.on_commit(partial(deliver, ids))
-    return created
+    return rows
 
 
 def _absolute(url: str) -> str:

@@ -110,7 +110,10 @@ class ServiceOrderSerializer(serializers.ModelSerializer):
 
 
 class IntakeSerializer(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    # The handling unit comes with the customer (intake reads it; issue 7: one query less).
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.select_related("owner_unit")
+    )
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True
     )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -42,6 +42,23 @@ from aftersales.service.models import (
 
 # REQ-3, REQ-8: requests passed on by a salesperson or a branch record the forward.
 FORWARD_CHANNELS = {Channel.SALESPERSON, Channel.BRANCH}
+# Issue 7: fields receive_order does not re-check in full_clean — relations to rows it
+# holds already (one "exists" query each otherwise), the number taken under the counter's
+# lock and the search column derived from the others.
+INTAKE_UNCHECKED = [
+    "org_unit",
+    "customer",
+    "unit",
+    "fault_type",
+    "received_by",
+    "forwarded_by",
+    "duplicate_of",
+    "sla_policy",
+    "created_by",
+    "updated_by",
+    "number",
+    "search_text",
+]
 
 # FEE-1 "other": advice and guidance, no parts or labour to charge.
 OTHER_KIND_TYPES = {OrderType.CONSULTATION, OrderType.COMPLAINT}
@@ -193,37 +210,44 @@ def receive_order(
         )
 
     kind, reason = derive_service_kind(order_type, unit, timezone.localtime(received_at).date())
+    # Issue 7: everything that only reads is done before the transaction, so the number
+    # counter's row lock (core/numbering.py, held until commit) covers the writes only.
+    order = ServiceOrder(
+        order_type=order_type,
+        channel=channel,
+        org_unit=org_unit,
+        customer=customer,
+        unit=unit,
+        contact_name=(contact_name or customer.name).strip(),
+        contact_phone=phone,
+        address=address or (unit.installation_address if unit else "") or customer.address,
+        description=description.strip(),
+        fault_type=fault_type,  # EXC-5
+        quality_problem=quality_problem,
+        received_at=received_at,
+        received_by=actor,
+        forwarded_by=forwarded_by,
+        forwarded_at=forwarded_at,
+        duplicate_of=duplicates[0] if duplicates else None,
+        service_kind=kind,
+        service_kind_reason=reason,
+        created_by=actor,
+        updated_by=actor,
+    )
+    order.sla_policy = sla.select_policy(order)
+    if order.sla_policy is not None:
+        prefetch_related_objects([order.sla_policy], "rules")  # read outside the lock
+    # The related rows are the objects loaded or checked above (and the database's foreign
+    # keys hold them): no query per relation. The number is given under the counter's lock,
+    # unique by construction and by its column's constraint; the search column follows it.
+    order.full_clean(exclude=INTAKE_UNCHECKED)
     # The attachments' files are handed to this block (add_attachment nests in it).
     with files_removed_on_failure(), transaction.atomic():
-        order = ServiceOrder(
-            number=next_number("SO", width=6),
-            order_type=order_type,
-            channel=channel,
-            org_unit=org_unit,
-            customer=customer,
-            unit=unit,
-            contact_name=(contact_name or customer.name).strip(),
-            contact_phone=phone,
-            address=address or (unit.installation_address if unit else "") or customer.address,
-            description=description.strip(),
-            fault_type=fault_type,  # EXC-5
-            quality_problem=quality_problem,
-            received_at=received_at,
-            received_by=actor,
-            forwarded_by=forwarded_by,
-            forwarded_at=forwarded_at,
-            duplicate_of=duplicates[0] if duplicates else None,
-            service_kind=kind,
-            service_kind_reason=reason,
-            created_by=actor,
-            updated_by=actor,
-        )
-        order.sla_policy = sla.select_policy(order)
+        order.number = next_number("SO", width=6)
         order.search_text = search.search_text(order)
-        order.full_clean()
         order.save()
         # The clocks start from the real time received, not from when it was keyed in.
-        sla.start_clocks(order, Event.RECEIVED, received_at)
+        sla.start_clocks(order, Event.RECEIVED, received_at, new_order=True)
         if forwarded_at is not None:
             sla.stop_clocks(order, Event.FORWARDED, forwarded_at)
         sla.refresh_due(order)
@@ -428,26 +452,35 @@ def dispatch_candidates(order: ServiceOrder, *, actor=None) -> list[Candidate]:
     """SVC-8: who may take the order, with their open load, next appointment, region and
     skills; best first (trained for the product, same region, least loaded).
 
-    Three queries whatever the number of technicians. With ``actor``, only for a
-    dispatcher who reaches the order.
+    Four queries whatever the number of technicians and of their past orders: the load is
+    counted over open orders only (index technician + status), never over the history.
+    With ``actor``, only for a dispatcher who reaches the order.
     """
     if actor is not None:
         _require(actor, "service.dispatch_serviceorder")
         require_order_reach(actor, order)
     now = timezone.now()
-    open_orders = Q(assigned_orders__status__in=OPEN_STATUSES)
-    people = (
+    people = list(
         technicians_for(order)
         .select_related("region", "technician_profile")
         .prefetch_related("technician_profile__skills")
-        .annotate(
-            open_load=Count("assigned_orders", filter=open_orders),
-            next_appointment=Min(
-                "assigned_orders__appointment_at",
-                filter=open_orders & Q(assigned_orders__appointment_at__gte=now),
-            ),
-        )
     )
+    load = {
+        row["technician_id"]: row
+        for row in ServiceOrder.objects.filter(
+            technician_id__in=[p.pk for p in people], status__in=OPEN_STATUSES
+        )
+        .order_by()
+        .values("technician_id")
+        .annotate(
+            open_load=Count("pk"),
+            next_appointment=Min("appointment_at", filter=Q(appointment_at__gte=now)),
+        )
+    }
+    for person in people:
+        row = load.get(person.pk, {})
+        person.open_load = row.get("open_load", 0)
+        person.next_appointment = row.get("next_appointment")
     category_id = order.unit.product_model.category_id if order.unit_id else None
     region_id = order.customer.region_id
     candidates = []

@@ -16,16 +16,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Case, Q, When
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from aftersales.accounts.models import User
-from aftersales.audit.services import record
+from aftersales.audit.services import record_many
 from aftersales.core import calendar as cal
 from aftersales.notifications.models import Topic
-from aftersales.notifications.services import notify
+from aftersales.notifications.services import notify_many
 from aftersales.service.models import (
     ClockState,
     EscalationLevel,
@@ -76,8 +77,10 @@ def select_policy(order: ServiceOrder) -> SlaPolicy | None:
     return ranked[0] if ranked else None
 
 
-def _due(order: ServiceOrder, rule: SlaClockRule, start: dt.datetime) -> dt.datetime:
-    calendar = cal.get_calendar(order.org_unit, years=[timezone.localtime(start).year])
+def _due(order: ServiceOrder, rule: SlaClockRule, start: dt.datetime, calendar=None) -> dt.datetime:
+    # CAL-1: the calendar of the order's unit, from the per-process cache (issue 7).
+    if calendar is None:
+        calendar = cal.cached_calendar(order.org_unit, years=[timezone.localtime(start).year])
     amount = rule.amount
     if rule.unit in (cal.UNIT_WORKING_DAYS, cal.UNIT_DAYS):
         amount = int(amount)
@@ -85,16 +88,40 @@ def _due(order: ServiceOrder, rule: SlaClockRule, start: dt.datetime) -> dt.date
 
 
 def start_clocks(
-    order: ServiceOrder, event: str, at: dt.datetime, policy=None, owner=None
+    order: ServiceOrder,
+    event: str,
+    at: dt.datetime,
+    policy=None,
+    owner=None,
+    *,
+    new_order: bool = False,
 ) -> list[OrderClock]:
     """Start the clocks of the order's policy that begin with this event. A rule whose
     clock is still running is not started twice; one whose clock stopped starts again (a
     reopened order's new dispatch, a second referred question). ``owner``: whose deadline
-    it is, when not the order's technician."""
+    it is, when not the order's technician. ``new_order``: the order was just created in
+    this transaction, so it has no clock yet (one query less at intake, issue 7)."""
     policy = policy or (order.sla_policy if order.sla_policy_id else None)
     if policy is None:
         return []
-    existing = set(order.clocks.exclude(state=ClockState.STOPPED).values_list("rule_id", flat=True))
+    existing = (
+        set()
+        if new_order
+        else set(order.clocks.exclude(state=ClockState.STOPPED).values_list("rule_id", flat=True))
+    )
+    # The policy's few rules, filtered here: a caller may have prefetched them (intake does,
+    # before its transaction) — then no query at all.
+    rules = [
+        rule
+        for rule in policy.rules.all()
+        if rule.start_event == event
+        and rule.rule_id not in existing
+        and not (rule.stop_event == Event.FORWARDED and order.forwarded_at is None)
+    ]
+    # One calendar for all the clocks (CAL-1), not one load per clock.
+    calendar = (
+        cal.cached_calendar(order.org_unit, years=[timezone.localtime(at).year]) if rules else None
+    )
     clocks = [
         OrderClock(
             order=order,
@@ -103,12 +130,10 @@ def start_clocks(
             stop_event=rule.stop_event,
             pausable=rule.pausable,
             started_at=at,
-            due_at=_due(order, rule, at),
+            due_at=_due(order, rule, at, calendar),
             owner=owner,
         )
-        for rule in policy.rules.filter(start_event=event)
-        if rule.rule_id not in existing
-        and not (rule.stop_event == Event.FORWARDED and order.forwarded_at is None)
+        for rule in rules
     ]
     for clock in clocks:
         clock.warn_at = warn_time(clock.started_at, clock.due_at)
@@ -251,44 +276,62 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
     """Mark running clocks past their due time as breached, once each (SVC-7), and escalate
     them to level 1: the owner and their branch manager are told.
 
-    Each clock is claimed by a conditional update, so two sweeps running at once
-    never both act on it. Returns how many clocks this sweep marked.
+    A batch of clocks is claimed by one conditional update that returns the clocks it
+    changed, so two sweeps running at once never both act on one; then the batch is
+    audited, notified and its orders refreshed in a constant number of statements (issue
+    7). Returns how many clocks this sweep marked.
     """
     now = now or timezone.now()
     due = OrderClock.objects.filter(
         state=ClockState.RUNNING, breached=False, due_at__lt=now
     ).values_list("pk", flat=True)
-    marked = 0
-    for pk in list(due[:SWEEP_BATCH]):
-        with transaction.atomic():
-            claimed = OrderClock.objects.filter(
-                pk=pk, state=ClockState.RUNNING, breached=False
-            ).update(
-                breached=True,
-                breached_at=now,
-                escalation_level=EscalationLevel.BRANCH_MANAGER,
-                next_escalation_at=now + _escalation_step(),
+    candidates = list(due[:SWEEP_BATCH])
+    if not candidates:
+        return 0
+    with transaction.atomic():
+        _lock_orders(candidates)
+        claimed = _claim(
+            candidates,
+            Q(state=ClockState.RUNNING, breached=False),
+            breached=True,
+            breached_at=now,
+            escalation_level=EscalationLevel.BRANCH_MANAGER,
+            next_escalation_at=now + _escalation_step(),
+        )
+        if not claimed:
+            return 0  # other workers took them
+        clocks = _clocks(claimed)
+        people = _People(clocks)
+        entries, messages = [], []
+        for clock in clocks:
+            entries.append(
+                {
+                    "obj": clock.order,
+                    "action": "service.order.sla_breached",
+                    "actor": None,
+                    "before": {f"sla.{clock.rule_id}": None},
+                    "after": {f"sla.{clock.rule_id}": clock.due_at.isoformat()},
+                    "note": clock.name,
+                }
             )
-            if not claimed:
-                continue  # another worker took it
-            clock = _clock(pk)
-            record(
-                clock.order,
-                "service.order.sla_breached",
-                actor=None,
-                before={f"sla.{clock.rule_id}": None},
-                after={f"sla.{clock.rule_id}": clock.due_at.isoformat()},
-                note=clock.name,
+            _escalated(
+                clock,
+                EscalationLevel.NONE,
+                EscalationLevel.BRANCH_MANAGER,
+                people,
+                entries,
+                messages,
             )
-            _escalated(clock, EscalationLevel.NONE, EscalationLevel.BRANCH_MANAGER)
-            refresh_due(clock.order)
-            marked += 1
-    return marked
+        record_many(entries)
+        notify_many(messages)
+        refresh_due_many([clock.order for clock in clocks])
+    return len(clocks)
 
 
 def send_warnings(now: dt.datetime | None = None) -> int:
     """SVC-7: running clocks past their warning time and not yet due warn the owner and
-    their lead, once each. Returns how many clocks this sweep warned about."""
+    their lead, once each (claimed and told a batch at a time, as the breaches). Returns how
+    many clocks this sweep warned about."""
     now = now or timezone.now()
     due = OrderClock.objects.filter(
         state=ClockState.RUNNING,
@@ -297,33 +340,43 @@ def send_warnings(now: dt.datetime | None = None) -> int:
         warn_at__lte=now,
         due_at__gt=now,
     ).values_list("pk", flat=True)
-    warned = 0
-    for pk in list(due[:SWEEP_BATCH]):
-        with transaction.atomic():
-            claimed = OrderClock.objects.filter(
-                pk=pk, state=ClockState.RUNNING, warned_at__isnull=True
-            ).update(warned_at=now)
-            if not claimed:
-                continue
-            clock = _clock(pk)
+    candidates = list(due[:SWEEP_BATCH])
+    if not candidates:
+        return 0
+    with transaction.atomic():
+        _lock_orders(candidates)
+        claimed = _claim(
+            candidates, Q(state=ClockState.RUNNING, warned_at__isnull=True), warned_at=now
+        )
+        if not claimed:
+            return 0
+        clocks = _clocks(claimed)
+        people = _People(clocks)
+        entries, messages = [], []
+        for clock in clocks:
             order = clock.order
-            record(
-                order,
-                "service.order.sla_warning",
-                actor=None,
-                before={f"sla.{clock.rule_id}.warned_at": None},
-                after={f"sla.{clock.rule_id}.warned_at": now.isoformat()},
-                note=clock.name,
+            entries.append(
+                {
+                    "obj": order,
+                    "action": "service.order.sla_warning",
+                    "actor": None,
+                    "before": {f"sla.{clock.rule_id}.warned_at": None},
+                    "after": {f"sla.{clock.rule_id}.warned_at": now.isoformat()},
+                    "note": clock.name,
+                }
             )
-            notify(
-                [*clock_owners(clock), *leads(order)],
-                topic=Topic.SLA_WARNING,
-                title=_text(WARNING_TITLE, **_params(clock)),
-                body=_text(WARNING_BODY, **_params(clock)),
-                url=order.get_absolute_url(),
+            messages.append(
+                {
+                    "recipients": [*people.clock_owners(clock), *people.leads(order)],
+                    "topic": Topic.SLA_WARNING,
+                    "title": _text(WARNING_TITLE, **_params(clock)),
+                    "body": _text(WARNING_BODY, **_params(clock)),
+                    "url": people.url(order),
+                }
             )
-            warned += 1
-    return warned
+        record_many(entries)
+        notify_many(messages)
+    return len(clocks)
 
 
 def escalate(now: dt.datetime | None = None) -> int:
@@ -333,25 +386,139 @@ def escalate(now: dt.datetime | None = None) -> int:
     due = OrderClock.objects.filter(
         state=ClockState.RUNNING, next_escalation_at__lte=now
     ).values_list("pk", "escalation_level")
-    escalated = 0
+    by_level: dict[int, list[int]] = {}
     for pk, level in list(due[:SWEEP_BATCH]):
-        new_level = min(level + 1, EscalationLevel.COMPANY_MANAGER)
-        last = new_level == EscalationLevel.COMPANY_MANAGER
-        with transaction.atomic():
-            claimed = OrderClock.objects.filter(
-                pk=pk,
-                state=ClockState.RUNNING,
-                escalation_level=level,
-                next_escalation_at__lte=now,
-            ).update(
+        by_level.setdefault(level, []).append(pk)
+    if not by_level:
+        return 0
+    with transaction.atomic():
+        _lock_orders([pk for candidates in by_level.values() for pk in candidates])
+        steps = {}  # clock pk → (old level, new level)
+        for level, candidates in sorted(by_level.items()):
+            new_level = min(level + 1, EscalationLevel.COMPANY_MANAGER)
+            last = new_level == EscalationLevel.COMPANY_MANAGER
+            claimed = _claim(
+                candidates,
+                Q(state=ClockState.RUNNING, escalation_level=level, next_escalation_at__lte=now),
                 escalation_level=new_level,
                 next_escalation_at=None if last else now + _escalation_step(),
             )
-            if not claimed or new_level == level:
-                continue
-            _escalated(_clock(pk), level, new_level)
-            escalated += 1
-    return escalated
+            if new_level != level:
+                steps.update(dict.fromkeys(claimed, (level, new_level)))
+        if not steps:
+            return 0
+        clocks = _clocks(list(steps))
+        people = _People(clocks)
+        entries, messages = [], []
+        for clock in clocks:
+            _escalated(clock, *steps[clock.pk], people, entries, messages)
+        record_many(entries)
+        notify_many(messages)
+    return len(clocks)
+
+
+def _lock_orders(candidates: list[int]) -> None:
+    """Lock the candidate clocks' orders first, in id order: a transition locks its order,
+    then changes its clocks, and so does the sweep, so a batch never deadlocks with a
+    transition or another sweep (PostgreSQL; SQLite's IMMEDIATE transactions have one
+    writer at a time)."""
+    if not connections[OrderClock.objects.db].features.has_select_for_update:
+        return
+    orders = OrderClock.objects.filter(pk__in=candidates).values("order_id")
+    locked = ServiceOrder.objects.select_for_update().filter(pk__in=orders).order_by("pk")
+    list(locked.values_list("pk", flat=True))
+
+
+def _claim(candidates: list[int], still: Q, **values) -> list[int]:
+    """Set ``values`` on those of the candidate clocks that still match ``still``, in one
+    UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL): the pks this caller changed. A
+    concurrent sweep's update of the same rows waits for this one's transaction and then no
+    longer matches, so each clock is claimed by exactly one sweep."""
+    queryset = OrderClock.objects.filter(still, pk__in=candidates).order_by()
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    connection = connections[queryset.db]
+    pk = connection.ops.quote_name(OrderClock._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _clocks(pks: list[int]) -> list[OrderClock]:
+    """The claimed clocks with their orders and customers (one query) and their people
+    (one more)."""
+    clocks = list(
+        OrderClock.objects.select_related("order", "order__customer")
+        .only(*CLOCK_FIELDS)
+        .filter(pk__in=pks)
+        .order_by("due_at", "pk")
+    )
+    # The people concerned, each read once (many orders share a technician).
+    people = User.objects.in_bulk(
+        {clock.owner_id for clock in clocks}
+        | {clock.order.technician_id for clock in clocks} - {None}
+    )
+    for clock in clocks:
+        clock.owner = people.get(clock.owner_id)
+        clock.order.technician = people.get(clock.order.technician_id)
+    return clocks
+
+
+# What the sweep reads of a clock, its order and customer: the steps' audit rows, messages
+# and recipients (a batch of a thousand clocks is a thousand of each).
+CLOCK_FIELDS = (
+    "rule_id",
+    "name",
+    "due_at",
+    "owner",
+    "order__number",
+    "order__org_unit",
+    "order__technician",
+    "order__next_due_at",
+    "order__sla_breached",
+    "order__customer__name",
+)
+
+
+def refresh_due_many(orders: list[ServiceOrder]) -> None:
+    """``refresh_due`` for many orders: one grouped query over their clocks, then one
+    UPDATE of the orders whose columns change, computed by the database from the clocks
+    (the same aggregates; no per-order CASE)."""
+    from django.db.models import Exists, Max, Min, OuterRef, Subquery
+
+    by_pk = {order.pk: order for order in orders}
+    facts = {
+        row["order_id"]: row
+        for row in OrderClock.objects.filter(order_id__in=by_pk)
+        .order_by()
+        .values("order_id")
+        .annotate(
+            next_due=Min("due_at", filter=Q(state=ClockState.RUNNING)),
+            breached=Max(Case(When(breached=True, then=1), default=0)),
+        )
+    }
+    changed = []
+    for pk, order in by_pk.items():
+        row = facts.get(pk, {})
+        next_due, breached = row.get("next_due"), bool(row.get("breached"))
+        if (order.next_due_at, order.sla_breached) != (next_due, breached):
+            order.next_due_at, order.sla_breached = next_due, breached
+            changed.append(order)
+    if changed:
+        clocks = OrderClock.objects.filter(order=OuterRef("pk")).order_by()
+        ServiceOrder.objects.filter(pk__in=[order.pk for order in changed]).update(
+            next_due_at=Subquery(
+                clocks.filter(state=ClockState.RUNNING)
+                .values("order")
+                .annotate(next_due=Min("due_at"))
+                .values("next_due")
+            ),
+            sla_breached=Exists(clocks.filter(breached=True)),
+        )
+        from aftersales.service.dashboard import orders_changed
+
+        orders_changed()
 
 
 # --- who is told (SVC-7) ------------------------------------------------------------
@@ -422,6 +589,87 @@ def ladder_recipients(clock: OrderClock, level: int) -> list[User]:
     return []
 
 
+_URL_MARK = 987654321987
+
+
+class _People:
+    """Who is told about a batch of clocks (SVC-7), with the same answers as ``leads``,
+    ``clock_owners`` and ``ladder_recipients`` but read with a constant number of queries
+    for the whole batch: the unit tree, the branch managers and the dispatchers of the
+    units concerned at once; HQ's staff and the company managers once, when needed."""
+
+    def __init__(self, clocks: list[OrderClock]):
+        from aftersales.accounts.models import OrgUnit
+
+        self._parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+        units = {clock.order.org_unit_id for clock in clocks} - {None}
+        chain = set()
+        for unit in units:
+            while unit is not None and unit not in chain:
+                chain.add(unit)
+                unit = self._parents.get(unit)
+        self._managers: dict[int, list[User]] = {}
+        if chain:
+            managers = (
+                User.objects.filter(
+                    is_active=True, org_unit_id__in=chain, groups__name="branch_manager"
+                )
+                .distinct()
+                .order_by("pk")
+            )
+            for user in managers:
+                self._managers.setdefault(user.org_unit_id, []).append(user)
+        # Dispatchers own the deadlines of orders with no (active) technician.
+        orphaned = {
+            clock.order.org_unit_id
+            for clock in clocks
+            if not (clock.order.technician_id and clock.order.technician.is_active)
+        } - {None}
+        self._dispatchers: dict[int, list[User]] = {}
+        if orphaned:
+            members = User.objects.filter(is_active=True, org_unit_id__in=orphaned)
+            for user in members.with_permission("service.dispatch_serviceorder").order_by("pk"):
+                self._dispatchers.setdefault(user.org_unit_id, []).append(user)
+        self._hq: list[User] | None = None
+        self._company: list[User] | None = None
+        # The orders' pages: reversed once per batch, not once per message.
+        self._url = ServiceOrder(pk=_URL_MARK).get_absolute_url()
+
+    def url(self, order: ServiceOrder) -> str:
+        """``order.get_absolute_url()``."""
+        return self._url.replace(str(_URL_MARK), str(order.pk))
+
+    def leads(self, order: ServiceOrder) -> list[User]:
+        unit, seen = order.org_unit_id, set()
+        while unit is not None and unit not in seen:
+            seen.add(unit)
+            if self._managers.get(unit):
+                return list(self._managers[unit])
+            unit = self._parents.get(unit)
+        return []
+
+    def clock_owners(self, clock: OrderClock) -> list[User]:
+        if clock.owner_id and clock.owner.is_active:
+            return [clock.owner]
+        order = clock.order
+        if order.technician_id and order.technician.is_active:
+            return [order.technician]
+        return list(self._dispatchers.get(order.org_unit_id, []))
+
+    def ladder(self, clock: OrderClock, level: int) -> list[User]:
+        if level == EscalationLevel.BRANCH_MANAGER:
+            return [*self.leads(clock.order), *self.clock_owners(clock)]
+        if level == EscalationLevel.HQ_SERVICE:
+            if self._hq is None:
+                self._hq = hq_service_staff()
+            return self._hq
+        if level == EscalationLevel.COMPANY_MANAGER:
+            if self._company is None:
+                self._company = company_managers()
+            return self._company
+        return []
+
+
 # --- the messages (each recipient reads them in their own language) -----------------
 WARNING_TITLE = gettext_noop("Deadline soon: %(order)s · %(clock)s")
 WARNING_BODY = gettext_noop(
@@ -452,33 +700,39 @@ def _params(clock: OrderClock, level: int | None = None) -> dict:
     return params
 
 
-def _escalated(clock: OrderClock, old_level: int, new_level: int) -> None:
-    """Record one step of the ladder and tell its people (inside the claim's transaction)."""
+def _escalated(
+    clock: OrderClock,
+    old_level: int,
+    new_level: int,
+    people: _People,
+    entries: list[dict],
+    messages: list[dict],
+) -> None:
+    """One step of the ladder: its audit row and its message to the level's people, added
+    to the batch's ``entries`` (``record_many``) and ``messages`` (``notify_many``)."""
     order = clock.order
     params = _params(clock, new_level)
-    record(
-        order,
-        "service.order.sla_escalated",
-        actor=None,
-        before={f"sla.{clock.rule_id}.escalation_level": old_level},
-        after={f"sla.{clock.rule_id}.escalation_level": new_level},
-        note=gettext(ESCALATED_NOTE) % params,
+    entries.append(
+        {
+            "obj": order,
+            "action": "service.order.sla_escalated",
+            "actor": None,
+            "before": {f"sla.{clock.rule_id}.escalation_level": old_level},
+            "after": {f"sla.{clock.rule_id}.escalation_level": new_level},
+            "note": gettext(ESCALATED_NOTE) % params,
+        }
     )
-    notify(
-        ladder_recipients(clock, new_level),
-        topic=Topic.SLA_ESCALATED,
-        title=_text(ESCALATED_TITLE, **params),
-        body=_text(ESCALATED_BODY, **params),
-        url=order.get_absolute_url(),
+    messages.append(
+        {
+            "recipients": people.ladder(clock, new_level),
+            "topic": Topic.SLA_ESCALATED,
+            "title": _text(ESCALATED_TITLE, **params),
+            "body": _text(ESCALATED_BODY, **params),
+            "url": people.url(order),
+        }
     )
 
 
 def _escalation_step() -> dt.timedelta:
     hours = float(getattr(settings, "AFTERSALES_SLA_ESCALATION_STEP_HOURS", 4))
     return dt.timedelta(hours=hours)
-
-
-def _clock(pk: int) -> OrderClock:
-    return OrderClock.objects.select_related(
-        "order__technician", "order__org_unit", "order__customer", "owner"
-    ).get(pk=pk)
