@@ -148,7 +148,7 @@ def _take_back_database(tmp_path) -> None:
 
 
 @needs_redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_issue_7_svc_7_a_task_enqueued_through_rq_is_run_by_a_worker_process(
     new_order,  # noqa: F811
     people,
