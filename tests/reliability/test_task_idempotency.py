@@ -153,6 +153,8 @@ JOBS = {
 # Jobs that act on no item: nothing to do twice.
 NO_ITEMS = {
     "accounts.login_throttles": "one DELETE of expired login counters; a re-run deletes nothing",
+    "core.database_statistics": "SQLite's ANALYZE once a day, claimed: a re-run the same day "
+    "does nothing, a killed one left no claim and analyzes again",
 }
 
 

@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from aftersales.accounts.models import OrgUnit
+        from aftersales.core import maintenance  # noqa: F401  (registers its periodic job)
         from aftersales.core.calendar import calendar_changed
         from aftersales.core.models import BusinessCalendar, CalendarDay, WorkingHours
 

@@ -312,6 +312,8 @@ class ServiceOrder(TimeStampedModel):
             ),
             # Monthly statistics and the dashboard count the orders closed in a date range.
             models.Index(fields=["closed_at"], name="order_closed_at"),
+            # REQ-9 at intake: open orders for the same phone (the unit has its own index).
+            models.Index(fields=["contact_phone", "status"], name="order_phone_status"),
         ]
 
     def __str__(self) -> str:
