@@ -147,3 +147,12 @@ def test_the_api_count_stops_where_counting_gets_expensive(api_for, people, new_
         url = body["next"]
     assert len(set(seen)) == 5
     assert (body["count"], body["count_is_floor"]) == (5, False)
+
+
+def test_a_page_number_past_any_count_is_a_404_not_a_500(client_for, api_for, people, new_order):
+    """A page number too large for the database's LIMIT (schemathesis found one) is simply
+    a page that does not exist."""
+    new_order()
+    huge = "4139278720631396061562273792"
+    assert client_for(people["agent"]).get(f"/orders/?page={huge}").status_code == 404
+    assert api_for(people["agent"]).get(f"/api/orders/?page={huge}").status_code == 404

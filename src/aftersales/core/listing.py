@@ -45,7 +45,8 @@ class CappedPaginator(Paginator):
             wanted = max(int(number), 1)
         except (TypeError, ValueError):
             wanted = 1
-        self._limit = max(self.cap, (wanted + 1) * self.per_page)
+        # A page number past a million pages is empty anyway; keep LIMIT a sane integer.
+        self._limit = max(self.cap, min(wanted + 1, 10**6) * self.per_page)
         return super().page(number)
 
     @cached_property
