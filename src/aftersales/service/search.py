@@ -106,7 +106,7 @@ def matching(queryset: QuerySet, value: str) -> QuerySet:
         phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
         return queryset.filter(
             pk__in=RawSQL(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # nosec B611
+                "SELECT rowid FROM service_order_search WHERE service_order_search MATCH %s",
                 [phrases],
             )
         )
@@ -149,20 +149,24 @@ def _create_sql(vendor: str) -> list[str]:
             "USING gin (search_text gin_trgm_ops)",
         ]
     if vendor == "sqlite":
-        t = FTS_TABLE
+        # Plain literals (FTS_TABLE spelled out): DDL, nothing of the user's in it.
         return [
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(search_text, "
+            "CREATE VIRTUAL TABLE IF NOT EXISTS service_order_search USING fts5(search_text, "
             "content='service_serviceorder', content_rowid='id', tokenize='trigram')",
-            f"INSERT INTO {t}({t}) VALUES ('rebuild')",
-            f"CREATE TRIGGER IF NOT EXISTS {t}_insert AFTER INSERT ON service_serviceorder "
-            f"BEGIN INSERT INTO {t}(rowid, search_text) VALUES (new.id, new.search_text); END",
-            f"CREATE TRIGGER IF NOT EXISTS {t}_delete AFTER DELETE ON service_serviceorder "
-            f"BEGIN INSERT INTO {t}({t}, rowid, search_text) "
+            "INSERT INTO service_order_search(service_order_search) VALUES ('rebuild')",
+            "CREATE TRIGGER IF NOT EXISTS service_order_search_insert AFTER INSERT ON "
+            "service_serviceorder BEGIN INSERT INTO service_order_search(rowid, search_text) "
+            "VALUES (new.id, new.search_text); END",
+            "CREATE TRIGGER IF NOT EXISTS service_order_search_delete AFTER DELETE ON "
+            "service_serviceorder BEGIN INSERT INTO service_order_search("
+            "service_order_search, rowid, search_text) "
             "VALUES ('delete', old.id, old.search_text); END",
-            f"CREATE TRIGGER IF NOT EXISTS {t}_update AFTER UPDATE OF search_text "
-            f"ON service_serviceorder BEGIN INSERT INTO {t}({t}, rowid, search_text) "
+            "CREATE TRIGGER IF NOT EXISTS service_order_search_update AFTER UPDATE OF "
+            "search_text ON service_serviceorder BEGIN INSERT INTO service_order_search("
+            "service_order_search, rowid, search_text) "
             "VALUES ('delete', old.id, old.search_text); "
-            f"INSERT INTO {t}(rowid, search_text) VALUES (new.id, new.search_text); END",
+            "INSERT INTO service_order_search(rowid, search_text) "
+            "VALUES (new.id, new.search_text); END",
         ]
     return []
 
@@ -172,9 +176,9 @@ def _drop_sql(vendor: str) -> list[str]:
         return ["DROP INDEX IF EXISTS order_search_trgm"]
     if vendor == "sqlite":
         return [
-            f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
-            f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
-            f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
-            f"DROP TABLE IF EXISTS {FTS_TABLE}",
+            "DROP TRIGGER IF EXISTS service_order_search_insert",
+            "DROP TRIGGER IF EXISTS service_order_search_delete",
+            "DROP TRIGGER IF EXISTS service_order_search_update",
+            "DROP TABLE IF EXISTS service_order_search",
         ]
     return []
