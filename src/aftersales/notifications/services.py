@@ -30,11 +30,9 @@ DEFAULT_WECHAT_TOPICS = (Topic.SLA_ESCALATED, Topic.ORDER_ASSIGNED)
 Text = str | Callable[[], str]
 
 
-def _in_language(user, value: Text) -> str:
-    """The text as the recipient reads it (lazy strings and callables are evaluated in
-    the recipient's language)."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        return str(value() if callable(value) else value)
+def _text_of(value: Text) -> str:
+    """The text in the active language (lazy strings and callables are evaluated now)."""
+    return str(value() if callable(value) else value)
 
 
 def notify(
@@ -59,7 +57,7 @@ def notify_many(messages: Iterable[dict]) -> list[Notification]:
     holds ``notify``'s arguments (``recipients``, ``topic``, ``title``, ``body``, ``url``);
     the inbox rows of all of them are written with one INSERT, and delivered after commit
     as ``notify``'s are, each channel of each message at most once."""
-    rows = [row for message in messages for row in _rows(**message)]
+    rows = _rows(list(messages))
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
@@ -69,32 +67,40 @@ def notify_many(messages: Iterable[dict]) -> list[Notification]:
     return created
 
 
-def _rows(
-    recipients: Iterable, *, topic: str, title: Text, body: Text = "", url: str = ""
-) -> list[Notification]:
-    """The unsaved notifications of one message: one per distinct active recipient, in
-    their language (each text is made once per language)."""
-    users, seen = [], set()
-    for user in recipients:
-        if user is None or not user.is_active or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        users.append(user)
-    texts: dict[str, tuple[str, str]] = {}
+def _rows(messages: list[dict]) -> list[Notification]:
+    """The unsaved notifications of the messages: one per distinct active recipient of each,
+    in the recipient's language. Each text is made once per message and language, and each
+    language is switched to once for the whole batch (a sweep's thousand messages)."""
+    wanted: list[tuple[dict, list]] = []
+    languages: dict[str, list[dict]] = {}
+    for message in messages:
+        users, seen = [], set()
+        for user in message["recipients"]:
+            if user is None or not user.is_active or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            users.append(user)
+        wanted.append((message, users))
+        for language in {user.language or settings.LANGUAGE_CODE for user in users}:
+            languages.setdefault(language, []).append(message)
+    texts: dict[tuple[int, str], tuple[str, str]] = {}
+    for language, in_language in languages.items():
+        with translation.override(language):
+            for message in in_language:
+                texts[id(message), language] = (
+                    _text_of(message["title"])[:200],
+                    _text_of(message.get("body", "")),
+                )
     rows = []
-    for user in users:
-        language = user.language or settings.LANGUAGE_CODE
-        if language not in texts:
-            texts[language] = (_in_language(user, title)[:200], _in_language(user, body))
-        rows.append(
-            Notification(
-                recipient=user,
-                topic=topic,
-                title=texts[language][0],
-                body=texts[language][1],
-                url=url[:300],
+    for message, users in wanted:
+        url = message.get("url", "")[:300]
+        for user in users:
+            title, body = texts[id(message), user.language or settings.LANGUAGE_CODE]
+            rows.append(
+                Notification(
+                    recipient=user, topic=message["topic"], title=title, body=body, url=url
+                )
             )
-        )
     return rows
 
 
