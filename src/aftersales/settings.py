@@ -375,10 +375,15 @@ AFTERSALES_DUE_SOON_HOURS = float(os.environ.get("AFTERSALES_DUE_SOON_HOURS", 4)
 # The home page's dashboard figures are cached per reach and dropped on every order write;
 # overdue / due soon change with the clock alone, so an entry lives at most these seconds.
 AFTERSALES_DASHBOARD_TTL = int(os.environ.get("AFTERSALES_DASHBOARD_TTL", 60))
-# Issue 7: the deadline engine keeps each business calendar in the process, dropped when a
-# calendar write commits (through the shared cache with several processes); without a shared
-# cache (CACHE_URL) another process's change is seen after at most these seconds. 0: off.
+# Issue 7: the deadline engine keeps each business calendar (and intake the active SLA
+# policies) in the process, dropped when a calendar (policy) write commits (through the shared
+# cache with several processes); without a shared cache (CACHE_URL) another process's change
+# is seen after at most these seconds. 0: off.
 AFTERSALES_CALENDAR_CACHE_TTL = float(os.environ.get("AFTERSALES_CALENDAR_CACHE_TTL", 60))
+# The work queue's filter lists (units, technicians, regions) kept per process and reach, the
+# same way: dropped when people, roles, units or regions change; at most these seconds old
+# in another process without a shared cache. 0: off.
+AFTERSALES_FILTER_CHOICES_TTL = float(os.environ.get("AFTERSALES_FILTER_CHOICES_TTL", 60))
 # REQ-2: the largest photo or PDF attached to a service order, in MB.
 AFTERSALES_ATTACHMENT_MAX_MB = float(os.environ.get("AFTERSALES_ATTACHMENT_MAX_MB", 10))
 

@@ -1,9 +1,11 @@
 """The service-order API: intake, every action, reach and rights — the same rules as the pages."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from aftersales.service import workflow
 from aftersales.service.models import ServiceOrder
@@ -94,3 +96,42 @@ def test_every_transition_has_an_api_endpoint_in_the_schema(api_for, people):
     for name in workflow.TRANSITIONS:
         assert f"/api/orders/{{id}}/{name.replace('_', '-')}/" in schema["paths"]
     assert "/api/orders/{id}/service-kind/" in schema["paths"]
+
+
+def test_req_2_issue_7_intake_answers_with_the_documented_order_fields(
+    api_for, people, hz_customer, hz_unit
+):
+    """Issue 7: the 201 is written by a serializer whose fields are built once per process;
+    its body is exactly what ServiceOrderSerializer (the schema's) gives for the order —
+    for a second intake too, with its own values."""
+    from rest_framework.test import APIRequestFactory
+
+    from aftersales.service.api import ServiceOrderSerializer
+
+    api = api_for(people["agent"])
+    request = APIRequestFactory().get("/api/orders/")
+    request.user = people["agent"]
+    for description in ("不制热", "漏水"):
+        resp = _intake(api, hz_customer, hz_unit, description=description, confirm_duplicate=True)
+        assert resp.status_code == 201, resp.data
+        order = ServiceOrder.objects.get(pk=resp.data["id"])
+        expected = ServiceOrderSerializer(order, context={"request": request}).data
+        assert resp.json() == json.loads(json.dumps(expected, cls=JSONEncoder))
+        assert resp.data["description"] == description and resp.data["actions"]
+
+
+def test_req_2_issue_7_intake_input_errors_stay_with_their_request(
+    api_for, people, hz_customer, hz_unit
+):
+    """Issue 7: the input serializer's fields are copies of per-process prototypes; one
+    request's errors and values never reach the next."""
+    api = api_for(people["agent"])
+    bad = _intake(api, hz_customer, hz_unit, order_type="nonsense", channel="pigeon")
+    assert bad.status_code == 400 and {"order_type", "channel"} <= set(bad.data)
+    good = _intake(api, hz_customer, hz_unit, description="显示 E3")
+    assert good.status_code == 201, good.data
+    assert good.data["order_type"] == "repair" and good.data["channel"] == "phone"
+    missing = api.post("/api/orders/", {"customer": hz_customer.pk}, format="json")
+    assert missing.status_code == 400
+    assert {"order_type", "channel", "description"} <= set(missing.data)
+    assert "customer" not in missing.data

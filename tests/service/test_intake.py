@@ -179,3 +179,88 @@ def test_req_2_a_deactivated_customer_takes_no_new_order(new_order, hz_customer)
     with pytest.raises(ServiceError) as exc:
         new_order()
     assert "deactivated" in exc.value.message_dict["customer"][0]
+
+
+def test_org_3_issue_7_intake_reach_decided_on_the_customer_row_as_visible_to(
+    people, org, hz_customer
+):
+    """ORG-3, issue 7: intake decides the customer's reach on the loaded row, without a
+    query — for every persona, the same answer as Customer.objects.visible_to."""
+    from aftersales.customers.models import Customer
+
+    nanjing = Customer.objects.create(
+        code="C-NJ-001",
+        name="南京客户",
+        kind="end_user",
+        entity="person",
+        phone="13900000001",
+        owner_unit=org["units"]["BR-NJ"],
+    )
+    zhejiang_only = Customer.objects.create(
+        code="C-ZJ-002",
+        name="南京分公司的浙江客户",
+        kind="end_user",
+        entity="person",
+        phone="13900000002",
+        owner_unit=org["units"]["BR-NJ"],  # reached through its region by Zhejiang people
+        region=org["regions"]["EAST-ZJ"],
+    )
+    answers = set()
+    for user in people.values():
+        for customer in (hz_customer, nanjing, zhejiang_only):
+            expected = Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
+            assert services.customer_in_reach(user, customer) == expected, (user, customer)
+            answers.add(expected)
+    assert answers == {True, False}  # both answers were exercised
+
+
+def test_org_3_issue_7_intake_refuses_a_customer_outside_reach(people, hz_customer, hz_unit):
+    """ORG-3: the Nanjing branch manager cannot file an order for a Hangzhou customer."""
+    with pytest.raises(ServiceError) as exc:
+        services.receive_order(
+            actor=people["outsider"],
+            customer=hz_customer,
+            unit=hz_unit,
+            order_type="repair",
+            channel="phone",
+            description="不制热",
+        )
+    assert "outside your reach" in exc.value.message_dict["customer"][0]
+    assert not ServiceOrder.objects.exists()
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_svc_6_req_3_issue_7_intake_due_columns_match_the_clocks(
+    people, hz_customer, hz_unit, late
+):
+    """Issue 7: intake writes the order's queue columns with its INSERT, from the clocks it
+    builds; they are what refresh_due reads from the saved clocks — also for a forwarded
+    order whose forward clock stopped at once, met or breached (REQ-3)."""
+    from django.db.models import Min, Q
+
+    from aftersales.service import sla
+    from aftersales.service.models import OrderClock
+
+    now = timezone.now()
+    received = now - datetime.timedelta(hours=16 if late else 2)
+    order = services.receive_order(
+        actor=people["agent"],
+        customer=hz_customer,
+        unit=hz_unit,
+        order_type="repair",
+        channel="salesperson",
+        description="业务员转报：机组噪音大",
+        received_at=received,
+        forwarded_by=people["salesperson"],
+        forwarded_at=now - datetime.timedelta(hours=1),
+    )
+    clocks = OrderClock.objects.filter(order=order)
+    forward = clocks.get(rule_id="REQ-3")
+    assert forward.state == "stopped" and forward.breached == late
+    assert clocks.filter(state="running").exists()
+    stored = ServiceOrder.objects.get(pk=order.pk)
+    running = clocks.aggregate(due=Min("due_at", filter=Q(state="running")))["due"]
+    assert stored.next_due_at == running == order.next_due_at
+    assert stored.sla_breached == clocks.filter(breached=True).exists() == late
+    sla.refresh_due(stored)  # recomputed from the saved clocks: nothing to change
+    assert ServiceOrder.objects.get(pk=order.pk).next_due_at == running

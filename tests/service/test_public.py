@@ -689,3 +689,18 @@ def test_org_3_the_qr_label_follows_the_unit_reach(client_for, people, hz_unit):
     url = f"/products/units/{hz_unit.pk}/qr/"
     assert client_for(people["technician"]).get(url).status_code == 200
     assert client_for(people["outsider"]).get(url).status_code == 403
+
+
+def test_req_1_issue_7_a_web_request_is_written_in_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    """Issue 7: a web request takes its number under the counter's lock, then is written
+    with its audit row — no "exists" check of the number it was just given (unique by
+    construction and by its column's constraint)."""
+    first = web_request()  # the counter row and the content type exist now
+    # The savepoint, the counter (select for update + update), the request, the audit
+    # row, the release.
+    with django_assert_num_queries(6):
+        second = web_request(phone="13900000002")
+    assert int(second.number.rsplit("-", 1)[1]) == int(first.number.rsplit("-", 1)[1]) + 1
+    assert AuditEntry.objects.filter(action="service.web_request.submitted").count() == 2

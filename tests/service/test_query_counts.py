@@ -9,7 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from aftersales.fieldwork import services as fieldwork
 from aftersales.service import services
+from tests.charges.test_quotes import labour, quoted, rates  # noqa: F401 - fixture
+from tests.fieldwork.conftest import planned_on_site, tick_all
+from tests.parts.fixtures import catalogue, requested  # noqa: F401 - fixture
 from tests.service.conftest import dispatched, in_progress
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +160,71 @@ def test_a_page_number_past_any_count_is_a_404_not_a_500(client_for, api_for, pe
     huge = "4139278720631396061562273792"
     assert client_for(people["agent"]).get(f"/orders/?page={huge}").status_code == 404
     assert api_for(people["agent"]).get(f"/api/orders/?page={huge}").status_code == 404
+
+
+# --- the order page of a richly populated order (issue 7) ------------------------------------
+
+
+def _rich_order(new_order, people, catalogue, n: int):  # noqa: F811
+    """A paid on-site repair in progress with n site visits, n parts lines, n labour lines,
+    n waits for parts (history and clock rows) and a quotation of it all."""
+    tech = people["technician"]
+    order = planned_on_site(new_order(unit=None, description=f"漏水 {n}"), people)
+    tick_all(order, tech)
+    for _ in range(n):
+        fieldwork.check_in(actor=tech, order=order)
+        fieldwork.check_out(actor=tech, order=order, note="已处理")
+    order = services.start_work(actor=tech, order=order)
+    for i in range(n):
+        requested(order, people, catalogue["parts"]["seal"])
+        labour(order, people, quantity="1")
+        order = services.wait_for_parts(actor=tech, order=order, reason=f"配件 {i}")
+        order = services.resume_work(actor=tech, order=order)
+    quoted(order, people)
+    return order
+
+
+# What the agent's page of such an order costs (issue 7: 48 before the panels learnt which
+# of the order's lists are empty and shared the charge sheet and the quotations): the
+# session, the person, their rights and reach (6), the order in reach and which of its
+# lists have rows (2), the charge sheet and quotations (4), the dispatch candidates (4),
+# the questions card (2), notifications (1), the checklist and visits (3), parts lines
+# (1), labour rates (1), clocks (1) and history (1). Raise it only for a new panel.
+ORDER_PAGE_QUERIES = 26
+
+
+@pytest.mark.parametrize("who", ["agent", "technician"])
+def test_the_order_page_of_a_rich_order_stays_within_its_query_budget(
+    client_for,
+    people,
+    new_order,
+    catalogue,  # noqa: F811
+    rates,  # noqa: F811
+    who,
+):
+    """Issue 7 budget: lines, visits, a quotation and history on one order: every panel
+    shows them, in at most ORDER_PAGE_QUERIES queries."""
+    order = _rich_order(new_order, people, catalogue, 2)
+    client = client_for(people[who])
+    queries = _count(lambda: client.get(order.get_absolute_url()))
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert html.count('data-testid="sheet-labour"') == 2
+    assert "YSJ-35" not in html and "MFQ-01" in html  # the requested seals, not another part
+    assert queries <= ORDER_PAGE_QUERIES
+
+
+def test_the_order_page_runs_the_same_queries_for_1_or_5_lines_visits_and_steps(
+    client_for,
+    people,
+    new_order,
+    catalogue,  # noqa: F811
+    rates,  # noqa: F811
+):
+    """Issue 7 budget: the order page's query count is constant in the number of parts and
+    labour lines, site visits and history rows."""
+    client = client_for(people["agent"])
+    one = _rich_order(new_order, people, catalogue, 1)
+    five = _rich_order(new_order, people, catalogue, 5)
+    few = _count(lambda: client.get(one.get_absolute_url()))
+    many = _count(lambda: client.get(five.get_absolute_url()))
+    assert many == few

@@ -128,3 +128,38 @@ def test_issue_7_the_substring_index_is_kept_in_step(two_orders):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "order_search_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("query", ["保养", "建国", "e3", "王"])
+def test_issue_7_short_queries_match_exactly_like_the_scan(two_orders, query):
+    """Two Chinese characters are answered from the bigram index on PostgreSQL (the query
+    is a piece of the column, so the match is exact); the rest scan. Either way the same
+    orders as a plain substring test."""
+    expected = set(
+        ServiceOrder.objects.filter(search_text__contains=query.lower()).values_list(
+            "pk", flat=True
+        )
+    )
+    assert expected  # the fixture's orders hold each query
+    assert _found(query) == expected
+
+
+def test_issue_7_two_chinese_characters_use_the_bigram_index_on_postgresql(two_orders):
+    sql = str(search.matching(ServiceOrder.objects.all(), "建国").query)
+    if connection.vendor != "postgresql":
+        assert "order_search_bigrams" not in sql
+        return
+    assert "order_search_bigrams" in sql
+    assert "order_search_bigrams" not in str(
+        search.matching(ServiceOrder.objects.all(), "e3").query
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = (
+            search.matching(ServiceOrder.objects.order_by(), "建国")
+            .values("pk")
+            .query.sql_with_params()
+        )
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_search_bigram" in plan, plan

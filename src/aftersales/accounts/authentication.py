@@ -25,7 +25,12 @@ class ApiTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token_key(key)).first()
+        # The person's unit with them: their reach (ORG-3) reads it on every call (issue 7).
+        token = (
+            ApiToken.objects.select_related("user__org_unit")
+            .filter(key_hash=hash_token_key(key))
+            .first()
+        )
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         now = timezone.now()

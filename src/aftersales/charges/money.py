@@ -41,6 +41,7 @@ from aftersales.notifications.models import Topic
 from aftersales.notifications.services import notify
 from aftersales.parts.models import ChargeRule, Receivable
 from aftersales.service.models import ServiceOrder, Status
+from aftersales.service.order_page import may_have
 from aftersales.service.services import require_order_reach
 
 CENT = Decimal("0.01")
@@ -806,10 +807,15 @@ def card_context(order: ServiceOrder, user) -> dict:
         return {"money": None}
     sheet = charge_sheet(order)
     now = timezone.now()
-    payments = list(
-        CustomerPayment.objects.filter(order=order)
-        .select_related("handover")
-        .order_by("received_at", "pk")
+    # A list the order page knows to be empty costs no query (issue 7).
+    payments = (
+        list(
+            CustomerPayment.objects.filter(order=order)
+            .select_related("handover")
+            .order_by("received_at", "pk")
+        )
+        if may_have(order, "customer_payments")
+        else []
     )
     rows = [
         {
@@ -820,7 +826,11 @@ def card_context(order: ServiceOrder, user) -> dict:
         }
         for p in payments
     ]
-    invoices = list(Invoice.objects.filter(order=order).order_by("pk"))
+    invoices = (
+        list(Invoice.objects.filter(order=order).order_by("pk"))
+        if may_have(order, "invoices")
+        else []
+    )
     state = invoice_status(order, invoices)
     invoiced = sum((i.amount for i in invoices if i.status != InvoiceStatus.CANCELLED), ZERO)
     return {

@@ -34,6 +34,7 @@ from aftersales.core.numbering import next_number
 from aftersales.core.permissions import require_perm
 from aftersales.core.validators import checked_text
 from aftersales.parts.services import REQUEST_STATUSES
+from aftersales.service import order_page
 from aftersales.service.models import ServiceOrder
 from aftersales.service.services import require_order_reach
 
@@ -387,13 +388,30 @@ def decline_quotation(*, actor, quotation: Quotation, reason: str) -> Quotation:
 # --- the completion's guard (FEE-2) ----------------------------------------------------------
 
 
+def order_quotations(order: ServiceOrder) -> list[Quotation]:
+    """The order's quotations, newest first; once per page while the order's page is built
+    (the "complete" guard and the charges card share them), and in no query when the
+    order has none (issue 7)."""
+
+    def compute() -> list[Quotation]:
+        if not order_page.may_have(order, "quotations"):
+            return []
+        return list(
+            Quotation.objects.filter(order=order)
+            .select_related("recorded_by")
+            .order_by("-created_at", "-pk")
+        )
+
+    return order_page.memoized(("quotations", order.pk), compute)
+
+
 def quotation_state(order: ServiceOrder, sheet=None, quotations=None) -> dict:
     """Where the order's quotation stands against its charges now:
     ``{"state": "none"|"pending"|"expired"|"accepted"|"out_of_date"|"declined"|"not_needed",
     "quotation": the newest standing (or last) quotation or None, "sheet": the sheet}``."""
     sheet = sheet or charge_sheets.charge_sheet(order)
     if quotations is None:
-        quotations = list(Quotation.objects.filter(order=order).order_by("-created_at", "-pk"))
+        quotations = order_quotations(order)
     newest = quotations[0] if quotations else None
     accepted = next((q for q in quotations if q.status == QuotationStatus.ACCEPTED), None)
     pending = next((q for q in quotations if q.status == QuotationStatus.PENDING), None)

@@ -17,6 +17,7 @@ from django.db.models import Sum
 
 from aftersales.charges.models import CustomerPayment, LabourLine
 from aftersales.parts.models import ChargeRule, LineStatus, PartLine
+from aftersales.service import order_page
 from aftersales.service.models import ServiceKind, ServiceOrder
 
 CENT = Decimal("0.01")
@@ -111,8 +112,22 @@ class ChargeSheet:
 
 
 def charge_sheet(order: ServiceOrder) -> ChargeSheet:
-    """The sheet in three queries (parts lines, labour lines, payments) whatever its size."""
-    return charge_sheets([order])[order.pk]
+    """The sheet in three queries (parts lines, labour lines, payments) whatever its size.
+
+    While the order's page is built (issue 7), once for the page — the "complete" guard,
+    the charges card and the money card share it — and in no query when the order has no
+    parts line, labour line or payment."""
+
+    def compute() -> ChargeSheet:
+        if not any(order_page.may_have(order, name) for name in SHEET_RELATIONS):
+            return ChargeSheet(order=order, service_kind=order.service_kind)
+        return charge_sheets([order])[order.pk]
+
+    return order_page.memoized(("charge_sheet", order.pk), compute)
+
+
+# The order's lists a sheet is made of (reverse accessor names).
+SHEET_RELATIONS = ("part_lines", "labour_lines", "customer_payments")
 
 
 def charge_sheets(orders) -> dict[int, ChargeSheet]:

@@ -36,6 +36,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.core.process_cache import KeptValues
+
 DEFAULT_OPENS = dt.time(8, 30)
 DEFAULT_CLOSES = dt.time(17, 30)
 DEFAULT_WEEK: dict[int, tuple[dt.time, dt.time]] = {
@@ -269,98 +271,56 @@ def get_calendar(org_unit=None, *, years: Iterable[int] = ()) -> BusinessCalenda
 # (CACHE_URL, as the deployment guide requires); with the default per-process memory
 # cache each entry also expires after AFTERSALES_CALENDAR_CACHE_TTL seconds (60 by
 # default; 0 turns the cache off), which bounds how long another process's change waits.
-
-CALENDAR_GENERATION_KEY = "aftersales:calendar:generation"
-_unit_calendars: dict[int | None, tuple[int, float, int | None]] = {}
-_calendars: dict[int, tuple[int, float, BusinessCalendarData]] = {}
+# The scheme is core/process_cache.KeptValues, shared with the SLA policies and the work
+# queue's filter lists.
 
 
 def calendar_cache_ttl() -> float:
-    from django.conf import settings
-
-    return float(getattr(settings, "AFTERSALES_CALENDAR_CACHE_TTL", 60))
+    return kept_calendars.ttl()
 
 
 def calendar_changed(*_args, **_kwargs) -> None:
     """A calendar, its days or hours, or an organisation unit's calendar or parent changed:
     the cached pictures are dropped once the write commits (at once outside a transaction).
     Signature of a signal receiver."""
-    from django.db import transaction
-
-    transaction.on_commit(_bump_calendar_generation, robust=True)
+    kept_calendars.changed()
 
 
-def _bump_calendar_generation() -> None:
-    from django.core.cache import cache
-
-    _unit_calendars.clear()
-    _calendars.clear()
-    try:
-        cache.incr(CALENDAR_GENERATION_KEY)
-    except ValueError:
-        # Not there yet (or evicted): a value no picture was stored under.
-        import time
-
-        cache.set(CALENDAR_GENERATION_KEY, time.time_ns(), timeout=None)
-
-
-def _calendar_generation() -> int:
-    import time
-
-    from django.core.cache import cache
-
-    generation = cache.get(CALENDAR_GENERATION_KEY)
-    if generation is None:
-        cache.add(CALENDAR_GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(CALENDAR_GENERATION_KEY, 0)
-    return generation
-
-
-def _change_pending() -> bool:
-    """True inside a transaction that changed the calendar and has not committed yet."""
-    from django.db import connection
-
-    return connection.in_atomic_block and any(
-        func is _bump_calendar_generation for _sids, func, _robust in connection.run_on_commit
-    )
+kept_calendars = KeptValues("calendar", "AFTERSALES_CALENDAR_CACHE_TTL")
 
 
 def cached_calendar(org_unit=None, *, years: Iterable[int] = ()) -> BusinessCalendarData:
     """:func:`get_calendar`, from this process's cache while no calendar write has
     committed since it was loaded (see above). The picture is shared: read it, never
     change it. Years not loaded yet are read on first use (one query per year)."""
-    import time
-
-    ttl = calendar_cache_ttl()
-    if ttl <= 0 or _change_pending():
+    if kept_calendars.bypassed():
         return get_calendar(org_unit, years=years)
-    generation, now = _calendar_generation(), time.monotonic()
     unit_id = getattr(org_unit, "pk", None)
-    calendar = None
-    hit = _unit_calendars.get(unit_id)
-    if hit is not None and hit[0] == generation and hit[1] > now:
-        calendar_id = hit[2]
-    else:
-        calendar = calendar_for(org_unit)
-        calendar_id = calendar.pk if calendar is not None else None
-        _unit_calendars[unit_id] = (generation, now + ttl, calendar_id)
+    resolved: dict = {}
+
+    def resolve():
+        resolved["calendar"] = calendar = calendar_for(org_unit)
+        return calendar.pk if calendar is not None else None
+
+    calendar_id = kept_calendars.get(("unit", unit_id), resolve)
     if calendar_id is None:
         return BusinessCalendarData()
-    hit = _calendars.get(calendar_id)
-    if hit is not None and hit[0] == generation and hit[1] > now:
-        data = hit[2]
-        for year in years:
-            data._ensure_year(year)
-        return data
-    if calendar is None:
-        from aftersales.core.models import BusinessCalendar
 
-        calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
-        if calendar is None:  # removed meanwhile: resolve again next time
-            _unit_calendars.pop(unit_id, None)
-            return get_calendar(org_unit, years=years)
-    data = BusinessCalendarData.from_model(calendar, years=years)
-    _calendars[calendar_id] = (generation, now + ttl, data)
+    def load():
+        calendar = resolved.get("calendar")
+        if calendar is None:
+            from aftersales.core.models import BusinessCalendar
+
+            calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+        return BusinessCalendarData.from_model(calendar, years=years) if calendar else None
+
+    data = kept_calendars.get(("calendar", calendar_id), load)
+    if data is None:  # removed meanwhile: resolve again next time
+        kept_calendars.forget(("unit", unit_id))
+        kept_calendars.forget(("calendar", calendar_id))
+        return get_calendar(org_unit, years=years)
+    for year in years:
+        data._ensure_year(year)
     return data
 
 

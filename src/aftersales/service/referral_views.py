@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.exceptions import ServiceError
-from aftersales.service import services
+from aftersales.service import order_page, services
 from aftersales.service.forms import AnswerForm, ReferralForm
 from aftersales.service.models import Referral, ServiceOrder
 
@@ -27,8 +27,10 @@ def order_page_context(request, order: ServiceOrder, *, referral_form=None, answ
     """The order page's questions card: the questions, a form to refer one (for those who
     may), and an answer form on each open question the viewer may answer."""
     user = request.user
-    referrals = list(
-        order.referrals.select_related("referred_to", "referred_by", "answered_by", "clock")
+    referrals = (
+        list(order.referrals.select_related("referred_to", "referred_by", "answered_by", "clock"))
+        if order_page.may_have(order, "referrals")
+        else []
     )
     failed_id, failed_form = answer_failed or (None, None)
     for referral in referrals:

@@ -10,15 +10,20 @@ one of them. A substring index makes ``LIKE '%…%'`` fast:
 * SQLite: an FTS5 table with the ``trigram`` tokenizer over the column, kept in step by
   triggers.
 
-Both index trigrams, so a query of one or two characters (a two-character name, 漏水)
-cannot use them: it scans the column instead — correct, only slower (docs/performance.md).
+Both index trigrams, so a query of one or two characters cannot use them. Two Chinese
+characters are the common case (a two-character name, 漏水): on PostgreSQL a second GIN
+index holds each order's two-character pieces that contain a non-ASCII character
+(``order_search_bigrams``, a few dozen per order), and such a query is answered from it —
+the piece is the query, so the match is exact. Other short queries (one character, two
+ASCII characters; on SQLite every short query) scan the column: correct, only slower
+(docs/performance.md).
 """
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.migrations.operations.base import Operation
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 # Shorter queries cannot use a trigram index.
@@ -82,6 +87,11 @@ def refresh(orders: QuerySet) -> int:
 PHONE_PUNCTUATION = set(" -+()")
 
 
+def _bigram(term: str) -> bool:
+    """A query the bigram index holds: two characters, no space, one of them non-ASCII."""
+    return len(term) == 2 and not any(c.isspace() for c in term) and max(map(ord, term)) > 127
+
+
 def query_terms(value: str) -> list[str]:
     """What to look for: the query in lower case with single spaces; for a phone typed with
     spaces or dashes (0571 8700 1234) also its bare digits, which the column holds too."""
@@ -110,7 +120,16 @@ def matching(queryset: QuerySet, value: str) -> QuerySet:
                 [phrases],
             )
         )
-    # PostgreSQL's trigram index serves LIKE '%…%' directly; short queries scan.
+    if connection.vendor == "postgresql" and len(terms) == 1 and _bigram(terms[0]):
+        # Two characters, one of them Chinese: the bigram index, exactly (see the module).
+        return queryset.filter(
+            RawSQL(
+                "order_search_bigrams(search_text) @> ARRAY[%s]::text[]",
+                [terms[0]],
+                output_field=BooleanField(),
+            )
+        )
+    # PostgreSQL's trigram index serves LIKE '%…%' directly; other short queries scan.
     match = Q()
     for term in terms:
         match |= Q(search_text__contains=term)
@@ -129,16 +148,61 @@ class CreateOrderSearchIndex(Operation):
     def state_forwards(self, app_label, state):
         pass
 
+    def create_sql(self, vendor: str) -> list[str]:
+        return _create_sql(vendor)
+
+    def drop_sql(self, vendor: str) -> list[str]:
+        return _drop_sql(vendor)
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _create_sql(schema_editor.connection.vendor):
+        for sql in self.create_sql(schema_editor.connection.vendor):
             schema_editor.execute(sql)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _drop_sql(schema_editor.connection.vendor):
+        for sql in self.drop_sql(schema_editor.connection.vendor):
             schema_editor.execute(sql)
 
     def describe(self):
         return "Create the substring index of the orders' search column"
+
+
+class CreateOrderBigramIndex(CreateOrderSearchIndex):
+    """PostgreSQL's index of the two-character pieces (see the module); nothing on SQLite."""
+
+    def create_sql(self, vendor: str) -> list[str]:
+        return _bigram_create_sql(vendor)
+
+    def drop_sql(self, vendor: str) -> list[str]:
+        return _bigram_drop_sql(vendor)
+
+    def describe(self):
+        return "Create the two-character index of the orders' search column (PostgreSQL)"
+
+
+def _bigram_create_sql(vendor: str) -> list[str]:
+    if vendor != "postgresql":
+        return []
+    # The distinct two-character pieces without a space and with a non-ASCII character
+    # (U+0080 and up): Chinese text, not digits or Latin letters, which would make the
+    # index several times larger for queries nobody types.
+    return [
+        "CREATE OR REPLACE FUNCTION order_search_bigrams(value text) RETURNS text[] "
+        "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+        "SELECT ARRAY(SELECT DISTINCT substr(value, i, 2) "
+        "FROM generate_series(1, char_length(value) - 1) AS i "
+        "WHERE substr(value, i, 2) !~ '\\s' AND substr(value, i, 2) ~ '[^\\x01-\\x7f]') $$",
+        "CREATE INDEX IF NOT EXISTS order_search_bigram ON service_serviceorder "
+        "USING gin (order_search_bigrams(search_text))",
+    ]
+
+
+def _bigram_drop_sql(vendor: str) -> list[str]:
+    if vendor != "postgresql":
+        return []
+    return [
+        "DROP INDEX IF EXISTS order_search_bigram",
+        "DROP FUNCTION IF EXISTS order_search_bigrams(text)",
+    ]
 
 
 def _create_sql(vendor: str) -> list[str]:

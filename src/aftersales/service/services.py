@@ -14,12 +14,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Min, Q, prefetch_related_objects
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import OrgUnit, User
+from aftersales.accounts.reach import reach_of
 from aftersales.audit.services import record, snapshot
 from aftersales.core.exceptions import ServiceError
 from aftersales.core.files import files_removed_on_failure
@@ -29,11 +30,12 @@ from aftersales.core.validators import normalize_phone
 from aftersales.customers.models import Customer
 from aftersales.products.entitlement import entitlement
 from aftersales.products.models import Unit
-from aftersales.service import dashboard, search, sla, workflow
+from aftersales.service import dashboard, order_page, search, sla, workflow
 from aftersales.service.models import (
     OPEN_STATUSES,
     Channel,
     Event,
+    OrderClock,
     OrderType,
     PlanMode,
     ServiceKind,
@@ -80,6 +82,15 @@ def require_order_reach(actor, order: ServiceOrder | int) -> None:
         raise PermissionDenied(
             _("This order belongs to another organisation unit outside your reach.")
         )
+
+
+def customer_in_reach(actor, customer: Customer) -> bool:
+    """ORG-3: whether ``Customer.objects.visible_to(actor)`` holds this loaded customer,
+    decided on the row's own columns with the same test, without a query (issue 7)."""
+    reach = reach_of(actor)
+    if reach.everything:
+        return True
+    return customer.owner_unit_id in reach.unit_ids or customer.region_id in reach.region_ids
 
 
 def derive_service_kind(order_type: str, unit: Unit | None, day: dt.date) -> tuple[str, str]:
@@ -160,7 +171,7 @@ def receive_order(
             errors["forwarded_at"] = _("The time forwarded cannot be in the future.")
         elif forwarded_at < received_at:
             errors["forwarded_at"] = _("The order cannot be forwarded before it was received.")
-    if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+    if not customer_in_reach(actor, customer):
         errors["customer"] = _("This customer is outside your reach.")
     elif not customer.is_active:
         errors["customer"] = _("This customer file is deactivated; reactivate it first.")
@@ -197,7 +208,9 @@ def receive_order(
         errors["attachments"] = attachment_errors
     if errors:
         raise ServiceError(errors)
-    duplicates = intake_duplicates(actor=actor, customer=customer, unit=unit, contact_phone=phone)
+    # REQ-9 (intake_duplicates with the phone normalised above); only the number and the
+    # id of each are used here (issue 7: not ten whole orders).
+    duplicates = open_duplicates(actor=actor, unit=unit, phone=phone, only=("pk", "number"))
     if duplicates and not confirm_duplicate:
         raise ServiceError(
             {
@@ -234,9 +247,12 @@ def receive_order(
         created_by=actor,
         updated_by=actor,
     )
+    # The policy and its rules come from the per-process cache (issue 7, sla.py).
     order.sla_policy = sla.select_policy(order)
-    if order.sla_policy is not None:
-        prefetch_related_objects([order.sla_policy], "rules")  # read outside the lock
+    # The clocks start from the real time received, not from when it was keyed in; a
+    # forwarded order's forward clock is stopped at once (REQ-3). Built here with the
+    # order's due columns, so the order's INSERT carries them (issue 7).
+    clocks = sla.new_order_clocks(order, received_at)
     # The related rows are the objects loaded or checked above (and the database's foreign
     # keys hold them): no query per relation. The number is given under the counter's lock,
     # unique by construction and by its column's constraint; the search column follows it.
@@ -246,11 +262,7 @@ def receive_order(
         order.number = next_number("SO", width=6)
         order.search_text = search.search_text(order)
         order.save()
-        # The clocks start from the real time received, not from when it was keyed in.
-        sla.start_clocks(order, Event.RECEIVED, received_at, new_order=True)
-        if forwarded_at is not None:
-            sla.stop_clocks(order, Event.FORWARDED, forwarded_at)
-        sla.refresh_due(order)
+        OrderClock.objects.bulk_create(clocks)
         dashboard.orders_changed()
         record(order, "service.order.received", actor=actor)
         for name, content in attachments:
@@ -263,9 +275,11 @@ def receive_order(
     return order
 
 
-def open_duplicates(*, actor, unit: Unit | None = None, phone: str = "", exclude=None) -> list:
+def open_duplicates(
+    *, actor, unit: Unit | None = None, phone: str = "", exclude=None, only=()
+) -> list:
     """REQ-9: the open orders in the person's reach for the same unit or the same phone,
-    oldest first."""
+    oldest first (``only``: these fields of them, the others deferred)."""
     match = Q()
     if unit is not None:
         match |= Q(unit=unit)
@@ -276,6 +290,8 @@ def open_duplicates(*, actor, unit: Unit | None = None, phone: str = "", exclude
     found = ServiceOrder.objects.visible_to(actor).open().filter(match)
     if exclude is not None:
         found = found.exclude(pk=exclude.pk)
+    if only:
+        found = found.only(*only)
     return list(found.order_by("received_at", "pk")[:10])
 
 
@@ -321,7 +337,8 @@ def technicians():
 
 def technicians_for(order: ServiceOrder):
     """Who the order may go to: technicians of its unit (and the units under it) or of HQ."""
-    unit_ids = order.org_unit.descendant_ids()
+    # The order page asks twice (the form's choices, the candidates): one walk of the tree.
+    unit_ids = order_page.memoized(("unit_ids", order.org_unit_id), order.org_unit.descendant_ids)
     return (
         technicians()
         .filter(Q(org_unit_id__in=unit_ids) | Q(org_unit__kind__in=HQ_KINDS))
@@ -865,7 +882,9 @@ def submit_web_request(
             client_ip=_clean_ip(client_ip),
             **values,
         )
-        req.full_clean()
+        # The number is unique by construction (under the counter's lock) and by its
+        # column's constraint: no "exists" query for it under the lock (issue 7).
+        req.full_clean(exclude=["number"])
         req.save()
         record(req, "service.web_request.submitted", actor=None)
     return req

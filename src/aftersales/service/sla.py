@@ -25,6 +25,7 @@ from django.utils.translation import gettext, gettext_noop
 from aftersales.accounts.models import User
 from aftersales.audit.services import record_many
 from aftersales.core import calendar as cal
+from aftersales.core.process_cache import KeptValues
 from aftersales.notifications.models import Topic
 from aftersales.notifications.services import notify_many
 from aftersales.service.models import (
@@ -55,14 +56,15 @@ def select_policy(order: ServiceOrder) -> SlaPolicy | None:
     (REQ-7) matches only orders marked as a quality problem, and counts as a criterion."""
     tier = order.customer.service_tier or ""
     region_id = order.customer.region_id
-    candidates = (
-        SlaPolicy.objects.filter(is_active=True)
-        .filter(Q(order_type="") | Q(order_type=order.order_type))
-        .filter(Q(service_tier="") | Q(service_tier=tier))
-        .filter(Q(region__isnull=True) | Q(region_id=region_id))
-    )
-    if not order.quality_problem:
-        candidates = candidates.filter(quality_problem=False)
+    # The active policies with their rules, from this process's cache (issue 7; below).
+    candidates = [
+        policy
+        for policy in active_policies()
+        if policy.order_type in ("", order.order_type)
+        and policy.service_tier in ("", tier)
+        and (policy.region_id is None or policy.region_id == region_id)
+        and (order.quality_problem or not policy.quality_problem)
+    ]
 
     def key(policy: SlaPolicy):
         specific = (
@@ -75,6 +77,34 @@ def select_policy(order: ServiceOrder) -> SlaPolicy | None:
 
     ranked = sorted(candidates, key=key)
     return ranked[0] if ranked else None
+
+
+# --- the per-process policy cache (issue 7) ----------------------------------------------
+# Every intake chooses a policy and reads its rules: two queries for a few rows that change
+# only when an administrator edits a policy. ``active_policies`` keeps them in this process
+# (core/process_cache.KeptValues, as the calendars): dropped in every process once a policy
+# or rule write commits (the model signals connected in ServiceConfig.ready call
+# ``policies_changed``), bypassed inside a transaction that changed one and has not
+# committed, and expiring after AFTERSALES_CALENDAR_CACHE_TTL seconds (0 turns it off).
+
+kept_policies = KeptValues("sla_policies", "AFTERSALES_CALENDAR_CACHE_TTL")
+
+
+def policies_changed(*_args, **_kwargs) -> None:
+    """A policy or a rule changed: the cached policies are dropped once the write commits
+    (at once outside a transaction). Signature of a signal receiver."""
+    kept_policies.changed()
+
+
+def active_policies() -> list[SlaPolicy]:
+    """The active policies, their rules prefetched, from this process's cache while no
+    policy write has committed since they were read (see above). Shared: read them, never
+    change them."""
+    return kept_policies.get(
+        "active",
+        lambda: list(SlaPolicy.objects.filter(is_active=True).prefetch_related("rules")),
+        using=SlaPolicy.objects.db,
+    )
 
 
 def _due(order: ServiceOrder, rule: SlaClockRule, start: dt.datetime, calendar=None) -> dt.datetime:
@@ -109,6 +139,13 @@ def start_clocks(
         if new_order
         else set(order.clocks.exclude(state=ClockState.STOPPED).values_list("rule_id", flat=True))
     )
+    clocks = _new_clocks(order, event, at, policy, owner, existing)
+    OrderClock.objects.bulk_create(clocks)
+    return clocks
+
+
+def _new_clocks(order, event, at, policy, owner=None, existing=frozenset()) -> list[OrderClock]:
+    """The clocks (not saved) of the policy's rules that start with this event."""
     # The policy's few rules, filtered here: a caller may have prefetched them (intake does,
     # before its transaction) — then no query at all.
     rules = [
@@ -137,7 +174,24 @@ def start_clocks(
     ]
     for clock in clocks:
         clock.warn_at = warn_time(clock.started_at, clock.due_at)
-    OrderClock.objects.bulk_create(clocks)
+    return clocks
+
+
+def new_order_clocks(order: ServiceOrder, received_at: dt.datetime) -> list[OrderClock]:
+    """Intake (issue 7): what start_clocks at RECEIVED, stop_clocks at FORWARDED (when the
+    order was forwarded, REQ-3) and refresh_due would make of an order not written yet —
+    its clocks, built, and its queue columns, set — so that the order's one INSERT carries
+    the columns (no aggregate read back, no UPDATE). Save the clocks with
+    ``OrderClock.objects.bulk_create`` right after the order."""
+    policy = order.sla_policy if order.sla_policy_id else None
+    clocks = _new_clocks(order, Event.RECEIVED, received_at, policy) if policy else []
+    if order.forwarded_at is not None:
+        for clock in clocks:
+            if clock.stop_event == Event.FORWARDED:
+                _stopped(clock, order.forwarded_at)
+    running = [c.due_at for c in clocks if c.state == ClockState.RUNNING]
+    order.next_due_at = min(running) if running else None
+    order.sla_breached = any(c.breached for c in clocks)
     return clocks
 
 
@@ -161,6 +215,12 @@ def stop_clock(clock: OrderClock, at: dt.datetime) -> None:
 
 
 def _stop(clock: OrderClock, at: dt.datetime) -> None:
+    _stopped(clock, at)
+    clock.save()
+
+
+def _stopped(clock: OrderClock, at: dt.datetime) -> None:
+    """The clock stopped at ``at`` (not saved)."""
     if clock.state == ClockState.PAUSED and clock.paused_at:
         clock.paused_seconds += int((at - clock.paused_at).total_seconds())
         clock.paused_at = None
@@ -168,7 +228,6 @@ def _stop(clock: OrderClock, at: dt.datetime) -> None:
     clock.stopped_at = at
     clock.breached = clock.breached or at > clock.due_at
     clock.next_escalation_at = None  # a stopped clock escalates no further (SVC-7)
-    clock.save()
 
 
 def stop_all(order: ServiceOrder, at: dt.datetime) -> None:

@@ -133,12 +133,26 @@ def actions_for(order: ServiceOrder, actor) -> list[str]:
     return [name for name in TRANSITIONS if allowed(order, name, actor)]
 
 
+class _RememberedRights:
+    """The actor as ``_actor_may`` asks it, each right looked up once (issue 7): a page of
+    orders asks the same few rights, and every ``has_perm`` goes through the backends."""
+
+    def __init__(self, actor):
+        self.actor, self.pk, self._rights = actor, actor.pk, {}
+
+    def has_perm(self, perm: str) -> bool:
+        if perm not in self._rights:
+            self._rights[perm] = self.actor.has_perm(perm)
+        return self._rights[perm]
+
+
 def actions_for_many(orders, actor) -> dict[int, list[str]]:
     """``actions_for`` of a page of orders, by order id, in a constant number of queries:
     each other app's guard is asked once for all the orders it concerns (its ``many``
     form), not once per order."""
     orders = list(orders)
-    possible = {o.pk: [n for n in TRANSITIONS if _state_allows(o, n, actor)] for o in orders}
+    asker = _RememberedRights(actor) if actor is not None else None
+    possible = {o.pk: [n for n in TRANSITIONS if _state_allows(o, n, asker)] for o in orders}
     refused: set[tuple[str, int]] = set()
     for action, guards in EXTRA_GUARDS.items():
         concerned = [o for o in orders if action in possible[o.pk]]

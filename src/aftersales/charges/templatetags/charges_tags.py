@@ -9,7 +9,6 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from aftersales.charges import quotes
-from aftersales.charges.models import Quotation
 from aftersales.charges.quote_forms import LabourForm
 from aftersales.service import workflow
 from aftersales.service.models import Status
@@ -50,11 +49,7 @@ def charges_card(context, order):
     if user is None or not user.is_authenticated or not user.has_perm(quotes.VIEW_QUOTATIONS):
         return {"show": False}
     failed = getattr(request, "charges_card_failed", None) or {}
-    quotations = list(
-        Quotation.objects.filter(order=order)
-        .select_related("recorded_by")
-        .order_by("-created_at", "-pk")
-    )
+    quotations = quotes.order_quotations(order)
     found = quotes.quotation_state(order, quotations=quotations)
     sheet = found["sheet"]
     worked = order.status in quotes.REQUEST_STATUSES

@@ -6,6 +6,7 @@ from django import template
 from aftersales.fieldwork import services
 from aftersales.fieldwork.models import FIELD_PLAN_MODES, SiteVisit, TakeBack, VisitCheck
 from aftersales.service.models import PlanMode
+from aftersales.service.order_page import may_have
 
 register = template.Library()
 
@@ -16,25 +17,35 @@ def fieldwork_card(context, order):
     person may use now. Four queries whatever their number."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    visits = list(
-        SiteVisit.objects.filter(order=order)
-        .select_related("technician")
-        .order_by("-checked_in_at", "-pk")
+    # A list the order page knows to be empty costs no query (issue 7).
+    visits = (
+        list(
+            SiteVisit.objects.filter(order=order)
+            .select_related("technician")
+            .order_by("-checked_in_at", "-pk")
+        )
+        if may_have(order, "site_visits")
+        else []
     )
-    take_backs = list(
-        TakeBack.objects.filter(order=order)
-        .select_related("technician")
-        .order_by("-taken_at", "-pk")
+    take_backs = (
+        list(
+            TakeBack.objects.filter(order=order)
+            .select_related("technician")
+            .order_by("-taken_at", "-pk")
+        )
+        if may_have(order, "take_backs")
+        else []
     )
     field_plan = order.plan_mode in FIELD_PLAN_MODES
     shown = field_plan or bool(visits) or bool(take_backs)
     ticks = {}
     items = []
     if field_plan:
-        ticks = {
-            check.item_id: check
-            for check in VisitCheck.objects.filter(order=order).select_related("ticked_by")
-        }
+        if may_have(order, "visit_checks"):
+            ticks = {
+                check.item_id: check
+                for check in VisitCheck.objects.filter(order=order).select_related("ticked_by")
+            }
         items = [
             {"item": item, "tick": ticks.get(item.pk)} for item in services.checklist_for(order)
         ]

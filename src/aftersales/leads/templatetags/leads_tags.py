@@ -7,6 +7,7 @@ from django import template
 from aftersales.leads.forms import LeadForm
 from aftersales.leads.models import Lead
 from aftersales.leads.services import can_record
+from aftersales.service.order_page import may_have
 
 register = template.Library()
 
@@ -19,11 +20,16 @@ def lead_card(context, order):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    leads = list(
-        Lead.objects.readable_by(user)
-        .filter(order=order)
-        .select_related("reporter")
-        .order_by("created_at", "pk")
+    # A list the order page knows to be empty costs no query (issue 7).
+    leads = (
+        list(
+            Lead.objects.readable_by(user)
+            .filter(order=order)
+            .select_related("reporter")
+            .order_by("created_at", "pk")
+        )
+        if may_have(order, "leads")
+        else []
     )
     can_add = can_record(user, order)
     return {

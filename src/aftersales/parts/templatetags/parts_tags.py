@@ -7,6 +7,7 @@ from django.utils import timezone
 from aftersales.parts import services
 from aftersales.parts.line_forms import PartRequestForm
 from aftersales.parts.models import LineStatus, PartLine, Shipment
+from aftersales.service.order_page import may_have
 
 register = template.Library()
 
@@ -23,7 +24,12 @@ def parts_card(context, order):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.has_perm("parts.view_partline"):
         return {"show": False}
-    lines = list(PartLine.objects.filter(order=order).select_related("part", "slip").order_by("pk"))
+    # A list the order page knows to be empty costs no query (issue 7).
+    lines = (
+        list(PartLine.objects.filter(order=order).select_related("part", "slip").order_by("pk"))
+        if may_have(order, "part_lines")
+        else []
+    )
     failed = getattr(request, "parts_card_failed", None) or {}
     can_request = order.status in services.REQUEST_STATUSES and services.may_request(user, order)
     # A refused request is shown with its errors even if requests are closed meanwhile.
@@ -46,7 +52,7 @@ def parts_card(context, order):
     statuses = {line.status for line in lines}
     # PRT-4: the order's parcels (one query); PRT-7: asking purchasing about a part.
     shipments = []
-    if user.has_perm("parts.view_shipment"):
+    if user.has_perm("parts.view_shipment") and may_have(order, "shipments"):
         shipments = list(Shipment.objects.filter(order=order).order_by("-created_at", "-pk"))
     return {
         "show": bool(lines) or form is not None,
