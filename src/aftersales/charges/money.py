@@ -40,8 +40,8 @@ from aftersales.core.permissions import require_perm
 from aftersales.notifications.models import Topic
 from aftersales.notifications.services import notify
 from aftersales.parts.models import ChargeRule, Receivable
+from aftersales.service import order_page
 from aftersales.service.models import ServiceOrder, Status
-from aftersales.service.order_page import may_have
 from aftersales.service.services import require_order_reach
 
 CENT = Decimal("0.01")
@@ -808,14 +808,12 @@ def card_context(order: ServiceOrder, user) -> dict:
     sheet = charge_sheet(order)
     now = timezone.now()
     # A list the order page knows to be empty costs no query (issue 7).
-    payments = (
-        list(
-            CustomerPayment.objects.filter(order=order)
-            .select_related("handover")
-            .order_by("received_at", "pk")
-        )
-        if may_have(order, "customer_payments")
-        else []
+    payments = order_page.rows(
+        order,
+        "customer_payments",
+        CustomerPayment.objects.filter(order=order)
+        .select_related("handover")
+        .order_by("received_at", "pk"),
     )
     rows = [
         {
@@ -826,10 +824,8 @@ def card_context(order: ServiceOrder, user) -> dict:
         }
         for p in payments
     ]
-    invoices = (
-        list(Invoice.objects.filter(order=order).order_by("pk"))
-        if may_have(order, "invoices")
-        else []
+    invoices = order_page.rows(
+        order, "invoices", Invoice.objects.filter(order=order).order_by("pk")
     )
     state = invoice_status(order, invoices)
     invoiced = sum((i.amount for i in invoices if i.status != InvoiceStatus.CANCELLED), ZERO)

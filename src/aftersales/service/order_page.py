@@ -90,6 +90,12 @@ def may_have(order: ServiceOrder, relation: str) -> bool:
     return page["present"].get(relation, True)
 
 
+def rows(order: ServiceOrder, relation: str, queryset) -> list:
+    """The queryset's rows, or none without a query when the order's page knows the
+    ``relation`` list is empty (see ``may_have``)."""
+    return list(queryset) if may_have(order, relation) else []
+
+
 def memoized(key: tuple, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per page being built for ``key``; every time outside a page."""
     page = _page.get()

@@ -5,6 +5,7 @@ from django import template
 
 from aftersales.fieldwork import services
 from aftersales.fieldwork.models import FIELD_PLAN_MODES, SiteVisit, TakeBack, VisitCheck
+from aftersales.service import order_page
 from aftersales.service.models import PlanMode
 from aftersales.service.order_page import may_have
 
@@ -18,23 +19,19 @@ def fieldwork_card(context, order):
     request = context.get("request")
     user = getattr(request, "user", None)
     # A list the order page knows to be empty costs no query (issue 7).
-    visits = (
-        list(
-            SiteVisit.objects.filter(order=order)
-            .select_related("technician")
-            .order_by("-checked_in_at", "-pk")
-        )
-        if may_have(order, "site_visits")
-        else []
+    visits = order_page.rows(
+        order,
+        "site_visits",
+        SiteVisit.objects.filter(order=order)
+        .select_related("technician")
+        .order_by("-checked_in_at", "-pk"),
     )
-    take_backs = (
-        list(
-            TakeBack.objects.filter(order=order)
-            .select_related("technician")
-            .order_by("-taken_at", "-pk")
-        )
-        if may_have(order, "take_backs")
-        else []
+    take_backs = order_page.rows(
+        order,
+        "take_backs",
+        TakeBack.objects.filter(order=order)
+        .select_related("technician")
+        .order_by("-taken_at", "-pk"),
     )
     field_plan = order.plan_mode in FIELD_PLAN_MODES
     shown = field_plan or bool(visits) or bool(take_backs)

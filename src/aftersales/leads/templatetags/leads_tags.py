@@ -7,7 +7,7 @@ from django import template
 from aftersales.leads.forms import LeadForm
 from aftersales.leads.models import Lead
 from aftersales.leads.services import can_record
-from aftersales.service.order_page import may_have
+from aftersales.service import order_page
 
 register = template.Library()
 
@@ -21,15 +21,13 @@ def lead_card(context, order):
     if user is None or not user.is_authenticated:
         return {"show": False}
     # A list the order page knows to be empty costs no query (issue 7).
-    leads = (
-        list(
-            Lead.objects.readable_by(user)
-            .filter(order=order)
-            .select_related("reporter")
-            .order_by("created_at", "pk")
-        )
-        if may_have(order, "leads")
-        else []
+    leads = order_page.rows(
+        order,
+        "leads",
+        Lead.objects.readable_by(user)
+        .filter(order=order)
+        .select_related("reporter")
+        .order_by("created_at", "pk"),
     )
     can_add = can_record(user, order)
     return {

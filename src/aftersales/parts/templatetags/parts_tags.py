@@ -7,6 +7,7 @@ from django.utils import timezone
 from aftersales.parts import services
 from aftersales.parts.line_forms import PartRequestForm
 from aftersales.parts.models import LineStatus, PartLine, Shipment
+from aftersales.service import order_page
 from aftersales.service.order_page import may_have
 
 register = template.Library()
@@ -25,10 +26,10 @@ def parts_card(context, order):
     if user is None or not user.is_authenticated or not user.has_perm("parts.view_partline"):
         return {"show": False}
     # A list the order page knows to be empty costs no query (issue 7).
-    lines = (
-        list(PartLine.objects.filter(order=order).select_related("part", "slip").order_by("pk"))
-        if may_have(order, "part_lines")
-        else []
+    lines = order_page.rows(
+        order,
+        "part_lines",
+        PartLine.objects.filter(order=order).select_related("part", "slip").order_by("pk"),
     )
     failed = getattr(request, "parts_card_failed", None) or {}
     can_request = order.status in services.REQUEST_STATUSES and services.may_request(user, order)
