@@ -498,7 +498,7 @@ def child_sweep(orders: int) -> dict:
     from django.utils import timezone
 
     from aftersales.service import sla
-    from aftersales.service.models import ClockState, OrderClock
+    from aftersales.service.models import ClockState, OrderClock, ServiceOrder
 
     want = max(1, round(orders * 0.01))
     now = timezone.now()
@@ -530,6 +530,17 @@ def child_sweep(orders: int) -> dict:
             for i in range(0, len(pks), 1000):
                 OrderClock.objects.filter(pk__in=pks[i : i + 1000]).update(
                     due_at=now - dt.timedelta(minutes=1)
+                )
+            # …and their orders' next due time with them, as the write that moved a clock
+            # would have (refresh_due): in production an order's next_due_at is already its
+            # earliest running clock's due time, so the sweep only marks the breach.
+            for i in range(0, len(pks), 1000):
+                sla.refresh_due_many(
+                    list(
+                        ServiceOrder.objects.filter(clocks__pk__in=pks[i : i + 1000])
+                        .distinct()
+                        .only("pk", "next_due_at", "sla_breached")
+                    )
                 )
             calls, marked, warned = 0, 0, 0
             t0 = time.perf_counter()

@@ -698,9 +698,9 @@ def test_req_1_issue_7_a_web_request_is_written_in_a_fixed_number_of_queries(
     with its audit row — no "exists" check of the number it was just given (unique by
     construction and by its column's constraint)."""
     first = web_request()  # the counter row and the content type exist now
-    # The savepoint, the counter (select for update + update), the request, the audit
-    # row, the release.
-    with django_assert_num_queries(6):
+    # The savepoint, the counter (one upsert; a select for update and an update before),
+    # the request, the audit row, the release.
+    with django_assert_num_queries(5):
         second = web_request(phone="13900000002")
     assert int(second.number.rsplit("-", 1)[1]) == int(first.number.rsplit("-", 1)[1]) + 1
     assert AuditEntry.objects.filter(action="service.web_request.submitted").count() == 2

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from aftersales.fieldwork import services as fieldwork
 from aftersales.service import services
+from aftersales.service.models import ServiceOrder
 from tests.charges.test_quotes import labour, quoted, rates  # noqa: F401 - fixture
 from tests.fieldwork.conftest import planned_on_site, tick_all
 from tests.parts.fixtures import catalogue, requested  # noqa: F401 - fixture
@@ -225,6 +226,33 @@ def test_the_order_page_runs_the_same_queries_for_1_or_5_lines_visits_and_steps(
     client = client_for(people["agent"])
     one = _rich_order(new_order, people, catalogue, 1)
     five = _rich_order(new_order, people, catalogue, 5)
+    # The second order repeats the first (REQ-9) and its page links to it: one lookup of
+    # the linked order's number, not counted here (this test is about the order's lists).
+    assert five.duplicate_of_id == one.pk
+    ServiceOrder.objects.filter(pk=five.pk).update(duplicate_of=None)
     few = _count(lambda: client.get(one.get_absolute_url()))
     many = _count(lambda: client.get(five.get_absolute_url()))
     assert many == few
+
+
+def test_issue_7_the_order_page_shows_the_relations_it_no_longer_joins(
+    client_for, people, new_order
+):
+    """Issue 7: the order is read with the relations every page shows joined (a dozen joins
+    cost PostgreSQL 12-25 ms of planning); who received and forwarded it, the unit it was
+    escalated from and the order it repeats are read after, and still shown."""
+    original = new_order()
+    order = new_order()
+    now = timezone.now()
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        forwarded_by=people["branch_manager"],
+        forwarded_at=now,
+        escalated_from=people["branch_manager"].org_unit,
+        escalated_at=now,
+        duplicate_of=original,
+    )
+    html = client_for(people["agent"]).get(order.get_absolute_url()).content.decode()
+    assert f" · {people['agent']}</dd>" in html  # received by
+    assert f" · {people['branch_manager']}</dd>" in html  # forwarded by
+    assert str(people["branch_manager"].org_unit) in html.split('data-testid="escalated-from"')[1]
+    assert original.number in html.split('data-testid="duplicate-of"')[1]

@@ -41,9 +41,12 @@ def test_svc_7_issue_7_sweeping_20_due_clocks_takes_as_many_queries_as_sweeping_
     sla.sweep(now)  # content types and the like are cached by the first sweep of a process
     one, twenty = _orders(new_order, 1), _orders(new_order, 20)
     OrderClock.objects.filter(order__in=one, rule_id="REQ-5").update(due_at=now - MINUTE)
+    sla.refresh_due_many(list(ServiceOrder.objects.filter(pk__in=[o.pk for o in one])))
     single, marked = _queries(sla.sweep_breaches, now)
     assert marked == 1
     OrderClock.objects.filter(order__in=twenty, rule_id="REQ-5").update(due_at=now - MINUTE)
+    # The orders' queue columns follow their clocks, as every clock write keeps them.
+    sla.refresh_due_many(list(ServiceOrder.objects.filter(pk__in=[o.pk for o in twenty])))
     many, marked = _queries(sla.sweep_breaches, now)
     assert marked == 20
     assert many == single, f"1 clock: {single} queries, 20 clocks: {many}"
@@ -142,3 +145,32 @@ def test_svc_7_the_batch_tells_the_same_people_as_one_clock_at_a_time(new_order,
         assert people_.url(clock.order) == clock.order.get_absolute_url()
         for level in (1, 2, 3):
             assert people_.ladder(clock, level) == sla.ladder_recipients(clock, level)
+
+
+def test_svc_7_a_clock_moved_on_while_the_sweep_waited_for_its_order_is_not_acted_on(
+    new_order, monkeypatch
+):
+    """SVC-7: the sweep picks its clocks, then waits for their orders' locks; a transition
+    that held one (a resume moves the due and warning times on) and committed meanwhile
+    leaves a clock that is no longer due: the claim checks the times again, once locked."""
+    now = timezone.now() + MINUTE
+    sla.sweep(now)
+    order = new_order()
+    clocks = OrderClock.objects.filter(order=order, rule_id="REQ-5")
+    lock = sla._lock_orders
+
+    def lock_after_a_resume(candidates):
+        clocks.update(due_at=now + dt.timedelta(hours=2), warn_at=now + dt.timedelta(hours=1))
+        return lock(candidates)
+
+    monkeypatch.setattr(sla, "_lock_orders", lock_after_a_resume)
+    clocks.update(due_at=now - MINUTE)
+    assert sla.sweep_breaches(now) == 0
+    clocks.update(due_at=now + dt.timedelta(hours=1), warn_at=now - MINUTE)
+    assert sla.send_warnings(now) == 0
+    clock = clocks.get()
+    assert not clock.breached and clock.warned_at is None and clock.escalation_level == 0
+    assert not AuditEntry.objects.filter(
+        object_id=str(order.pk), action__startswith="service.order.sla_"
+    ).exists()
+    assert not Notification.objects.filter(url=order.get_absolute_url()).exists()

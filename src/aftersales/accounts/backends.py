@@ -20,6 +20,29 @@ def request_address(request) -> str:
 
 
 class LockoutModelBackend(ModelBackend):
+    def get_user(self, user_id):
+        """The signed-in person of a session, with their unit: their reach (ORG-3) reads it
+        on every request (issue 7: one query, not two)."""
+        try:
+            user = get_user_model()._default_manager.select_related("org_unit").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    def _get_permissions(self, user_obj, obj, from_name):
+        """Django's, with the person's rights and roles read in one query (User.load_grants),
+        kept on the request's user object only — never across requests."""
+        if (
+            obj is None
+            and user_obj.is_active
+            and not user_obj.is_anonymous
+            and not user_obj.is_superuser
+            and not hasattr(user_obj, f"_{from_name}_perm_cache")
+            and hasattr(user_obj, "load_grants")
+        ):
+            user_obj.load_grants()
+        return super()._get_permissions(user_obj, obj, from_name)
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)

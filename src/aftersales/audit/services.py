@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.audit.models import AccessAction, AccessEntry, AuditEntry
+from aftersales.core.bulk import insert_rows
 from aftersales.core.ratelimit import client_ip
 
 Snapshot = dict[str, Any]
@@ -88,15 +89,36 @@ def record(
     return entry
 
 
-def record_many(entries: Iterable[dict[str, Any]]) -> list[AuditEntry]:
-    """Write many audit rows in one INSERT (a sweep over a batch of records). Each entry
-    holds ``record``'s arguments: ``obj``, ``action``, ``actor`` and optionally
-    ``before``, ``after``, ``note``, ``deleted``; the rows are the ones ``record`` writes."""
-    rows = [_entry(**entry) for entry in entries]
-    return AuditEntry.objects.bulk_create(rows) if rows else []
+# The columns record_many writes, in the order of _values.
+_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "changes",
+    "note",
+)
 
 
-def _entry(
+def record_many(entries: Iterable[dict[str, Any]]) -> int:
+    """Write many audit rows at once (a sweep over a batch of records). Each entry holds
+    ``record``'s arguments: ``obj``, ``action``, ``actor`` and optionally ``before``,
+    ``after``, ``note``, ``deleted``; the rows are the ones ``record`` writes, all with
+    the time of this call. Written as plain rows, without model instances (issue 7: a
+    sweep writes tens of thousands); returns how many."""
+    now = timezone.now()
+    content_types: dict[type, int] = {}
+    rows = [_values(now, content_types, **entry) for entry in entries]
+    insert_rows(AuditEntry, _COLUMNS, rows)
+    return len(rows)
+
+
+def _values(
+    now: datetime.datetime,
+    content_types: dict[type, int],
     obj: models.Model,
     action: str,
     *,
@@ -105,23 +127,32 @@ def _entry(
     after: Snapshot | None = None,
     note: str = "",
     deleted: bool = False,
-) -> AuditEntry:
-    """The (unsaved) audit row of ``record`` and ``record_many``."""
+) -> tuple:
+    """An audit row as the values of ``_COLUMNS`` (``record``'s and ``record_many``'s)."""
     before = before or {}
     if after is None:
         after = {} if deleted else snapshot(obj)
     actor_obj = actor if getattr(actor, "pk", None) else None
-    return AuditEntry(
-        at=timezone.now(),
-        actor=actor_obj,
-        actor_name=(actor_obj.get_username() if actor_obj else str(actor or "system"))[:150],
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        changes=diff(before, after),
-        note=note,
+    kind = type(obj)
+    if kind not in content_types:
+        content_types[kind] = ContentType.objects.get_for_model(obj, for_concrete_model=False).pk
+    return (
+        now,
+        actor_obj.pk if actor_obj else None,
+        (actor_obj.get_username() if actor_obj else str(actor or "system"))[:150],
+        action,
+        content_types[kind],
+        str(obj.pk),
+        str(obj)[:200],
+        diff(before, after),
+        note,
     )
+
+
+def _entry(obj: models.Model, action: str, **kwargs) -> AuditEntry:
+    """The (unsaved) audit row of ``record``: ``_values`` as a model instance."""
+    row = _values(timezone.now(), {}, obj, action, **kwargs)
+    return AuditEntry(**dict(zip(_COLUMNS, row, strict=True)))
 
 
 def record_access(

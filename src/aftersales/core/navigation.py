@@ -1,8 +1,9 @@
 """The side menu, built per role: each entry names the permission that shows it."""
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -105,14 +106,23 @@ MENU: list[MenuEntry] = [
 ]
 
 
+@functools.lru_cache(maxsize=256)
+def _menu_url(url_name: str, urlconf, prefix: str) -> str | None:
+    """The entry's address, worked out once per process (issue 7: thirty reverse() calls
+    on every page); None when its app is not installed."""
+    try:
+        return reverse(url_name, urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+
+
 def menu_for(user, current_path: str) -> list[dict]:
     items = []
     for entry in MENU:
         if entry.permission and not user.has_perm(entry.permission):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
+        url = _menu_url(entry.url_name, get_urlconf(), get_script_prefix())
+        if url is None:
             continue  # an app not installed in this build
         if any(item["url"] == url for item in items):
             continue  # one page under two names for two roles: listed once

@@ -2,10 +2,18 @@
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
-from aftersales.core.models import DocumentCounter
+# One statement takes the next number (issue 7; before: a SELECT … FOR UPDATE, then an
+# UPDATE, and an INSERT on the day's first call): the day's first call inserts the counter
+# (core.DocumentCounter) at 1, later calls bump it — an upsert on the unique (series, day),
+# the same SQL on PostgreSQL and SQLite. The row stays locked until the transaction ends.
+TAKE_NUMBER = (
+    'INSERT INTO "core_documentcounter" ("series", "day", "last") VALUES (%s, %s, 1) '
+    'ON CONFLICT ("series", "day") DO UPDATE SET "last" = "core_documentcounter"."last" + 1 '
+    'RETURNING "last"'
+)
 
 
 def next_number(series: str, *, day: datetime.date | None = None, width: int = 4) -> str:
@@ -15,16 +23,7 @@ def next_number(series: str, *, day: datetime.date | None = None, width: int = 4
     gives the number back and concurrent callers queue (no gaps, no duplicates).
     """
     day = day or timezone.localdate()
-    for _attempt in range(3):
-        counter = DocumentCounter.objects.select_for_update().filter(series=series, day=day).first()
-        if counter is None:
-            try:
-                with transaction.atomic():
-                    DocumentCounter.objects.create(series=series, day=day, last=0)
-            except IntegrityError:
-                pass  # created by a concurrent caller; lock theirs
-            continue
-        counter.last += 1
-        counter.save(update_fields=["last"])
-        return f"{series}-{day:%Y%m%d}-{counter.last:0{width}d}"
-    raise RuntimeError(f"could not take a number in series {series}")
+    with connection.cursor() as cursor:
+        cursor.execute(TAKE_NUMBER, [series, connection.ops.adapt_datefield_value(day)])
+        (last,) = cursor.fetchone()
+    return f"{series}-{day:%Y%m%d}-{last:0{width}d}"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aftersales.core.bulk import insert_rows
 from aftersales.notifications import sms, wechat
 from aftersales.notifications.models import Notification, Topic
 
@@ -43,34 +44,50 @@ def notify(
     ``title`` and ``body`` may be lazy strings (or callables) so that each person reads
     them in their own language.
     """
-    return notify_many(
-        [{"recipients": recipients, "topic": topic, "title": title, "body": body, "url": url}]
-    )
+    message = {"recipients": recipients, "topic": topic, "title": title, "body": body, "url": url}
+    rows = [
+        Notification(recipient=user, topic=kind, title=text, body=more, url=link)
+        for user, kind, text, more, link in _rows([message])
+    ]
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    _deliver_after_commit([n.pk for n in created])
+    return created
 
 
 # Notifications delivered by one after-commit call (and one query).
 DELIVERY_BATCH = 500
 
+# The columns notify_many writes, in the order of its rows.
+_COLUMNS = ("recipient_id", "topic", "title", "body", "url", "created_at")
 
-def notify_many(messages: Iterable[dict]) -> list[Notification]:
+
+def notify_many(messages: Iterable[dict]) -> list[int]:
     """``notify`` for many messages at once (a sweep over a batch of orders): each message
     holds ``notify``'s arguments (``recipients``, ``topic``, ``title``, ``body``, ``url``);
-    the inbox rows of all of them are written with one INSERT, and delivered after commit
-    as ``notify``'s are, each channel of each message at most once."""
-    rows = _rows(list(messages))
-    if not rows:
-        return []
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created]
+    the inbox rows of all of them are written at once, as plain rows without model
+    instances (issue 7: a sweep writes tens of thousands), and delivered after commit as
+    ``notify``'s are, each channel of each message at most once. Returns the ids of the
+    notifications."""
+    now = timezone.now()
+    rows = [(user.pk, *row, now) for user, *row in _rows(list(messages))]
+    ids = insert_rows(Notification, _COLUMNS, rows, returning_ids=True)
+    _deliver_after_commit(ids)
+    return ids
+
+
+def _deliver_after_commit(ids: list[int]) -> None:
     for start in range(0, len(ids), DELIVERY_BATCH):
         transaction.on_commit(partial(deliver, ids[start : start + DELIVERY_BATCH]))
-    return created
 
 
-def _rows(messages: list[dict]) -> list[Notification]:
-    """The unsaved notifications of the messages: one per distinct active recipient of each,
-    in the recipient's language. Each text is made once per message and language, and each
-    language is switched to once for the whole batch (a sweep's thousand messages)."""
+def _rows(messages: list[dict]) -> list[tuple]:
+    """The notifications of the messages, as (recipient, topic, title, body, url): one per
+    distinct active recipient of each, in the recipient's language. Each text is made once
+    per message and language, and each language is switched to once for the whole batch
+    (a sweep's thousand messages)."""
+    default = settings.LANGUAGE_CODE
     wanted: list[tuple[dict, list]] = []
     languages: dict[str, list[dict]] = {}
     for message in messages:
@@ -81,7 +98,7 @@ def _rows(messages: list[dict]) -> list[Notification]:
             seen.add(user.pk)
             users.append(user)
         wanted.append((message, users))
-        for language in {user.language or settings.LANGUAGE_CODE for user in users}:
+        for language in {user.language or default for user in users}:
             languages.setdefault(language, []).append(message)
     texts: dict[tuple[int, str], tuple[str, str]] = {}
     for language, in_language in languages.items():
@@ -93,14 +110,10 @@ def _rows(messages: list[dict]) -> list[Notification]:
                 )
     rows = []
     for message, users in wanted:
-        url = message.get("url", "")[:300]
+        topic, url = message["topic"], message.get("url", "")[:300]
         for user in users:
-            title, body = texts[id(message), user.language or settings.LANGUAGE_CODE]
-            rows.append(
-                Notification(
-                    recipient=user, topic=message["topic"], title=title, body=body, url=url
-                )
-            )
+            title, body = texts[id(message), user.language or default]
+            rows.append((user, topic, title, body, url))
     return rows
 
 

@@ -146,7 +146,8 @@ class ServiceOrderListSerializer(ServiceOrderSerializer):
     another type goes through its field), a time through its field, the actions from the
     method, another field that reads no context through the plan's copy of it; any other
     field through this serializer's own (bound) field, as DRF does.
-    Reading only: create and the actions answer with the full serializer."""
+    Output only: the list, and intake's 201 (OrderCreatedSerializer); the actions answer
+    with the full serializer."""
 
     _plan: tuple | None = None
 
@@ -229,9 +230,10 @@ class PrototypeFieldsMixin:
         return {name: copy.copy(field) for name, field in cls._prototypes.items()}
 
 
-class OrderCreatedSerializer(PrototypeFieldsMixin, ServiceOrderSerializer):
+class OrderCreatedSerializer(ServiceOrderListSerializer):
     """The 201 of intake: exactly ServiceOrderSerializer's fields and values (what the
-    schema documents), with the fields built once per process."""
+    schema documents), written by the list's per-process plan (issue 7: no fields bound
+    per request)."""
 
 
 class IntakeSerializer(PrototypeFieldsMixin, serializers.Serializer):

@@ -302,7 +302,11 @@ class ServiceOrder(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "received_at"], name="order_status_received"),
-            models.Index(fields=["technician", "status"], name="order_technician_status"),
+            # SVC-8: each candidate technician's open orders and next appointment, read from
+            # the index alone (the dispatch panel of every open order's page).
+            models.Index(
+                fields=["technician", "status", "appointment_at"], name="order_technician_load"
+            ),
             models.Index(fields=["status", "next_due_at"], name="order_status_next_due"),
             # The work queue's default order (queue_order()): due first, soonest first, then
             # the rest by arrival — an expression index, so SQLite reads it in order too

@@ -99,7 +99,9 @@ def derive_service_kind(order_type: str, unit: Unit | None, day: dt.date) -> tup
         return ServiceKind.OTHER, _("Consultation and complaints are other service (FEE-1).")
     if unit is None:
         return ServiceKind.PAID, _("No unit on the order: its warranty cannot be checked.")
-    cover = entitlement(unit, day)
+    # The unit's own warranties by start date: Warranty's default ordering (unit, start date)
+    # joins the units table to sort by the unit's serial number, the same for every row here.
+    cover = entitlement(unit, day, warranties=unit.warranties.order_by("start_date", "pk"))
     kind = ENTITLEMENT_KIND.get(cover.status, ServiceKind.PAID)
     return kind, " ".join(cover.reasons)
 
@@ -490,7 +492,7 @@ def dispatch_candidates(order: ServiceOrder, *, actor=None) -> list[Candidate]:
         .order_by()
         .values("technician_id")
         .annotate(
-            open_load=Count("pk"),
+            open_load=Count("*"),  # not Count("pk"): the index alone answers COUNT(*)
             next_appointment=Min("appointment_at", filter=Q(appointment_at__gte=now)),
         )
     }

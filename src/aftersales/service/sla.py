@@ -14,6 +14,7 @@ ladder (HQ after-sales dept, then the company manager).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -341,17 +342,25 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
     7). Returns how many clocks this sweep marked.
     """
     now = now or timezone.now()
-    due = OrderClock.objects.filter(
-        state=ClockState.RUNNING, breached=False, due_at__lt=now
-    ).values_list("pk", flat=True)
+    # In the order of the clock_sweep index (the earliest due first): PostgreSQL then reads
+    # the index up to the batch, where without an order it may scan the whole table, taking
+    # the running clocks past due for many (its estimate counts the stopped clocks' past
+    # due times; issue 7).
+    due = (
+        OrderClock.objects.filter(state=ClockState.RUNNING, breached=False, due_at__lt=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)
+    )
     candidates = list(due[:SWEEP_BATCH])
     if not candidates:
         return 0
     with transaction.atomic():
-        _lock_orders(candidates)
+        orders = _lock_orders(candidates)
         claimed = _claim(
             candidates,
-            Q(state=ClockState.RUNNING, breached=False),
+            # Still due once the orders are locked: a transition that resumed the clock
+            # (its due time moved on) may have committed in between.
+            Q(state=ClockState.RUNNING, breached=False, due_at__lt=now),
             breached=True,
             breached_at=now,
             escalation_level=EscalationLevel.BRANCH_MANAGER,
@@ -359,7 +368,7 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
         )
         if not claimed:
             return 0  # other workers took them
-        clocks = _clocks(claimed)
+        clocks = _clocks(claimed, orders)
         people = _People(clocks)
         entries, messages = [], []
         for clock in clocks:
@@ -383,8 +392,23 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
             )
         record_many(entries)
         notify_many(messages)
-        refresh_due_many([clock.order for clock in clocks])
+        _mark_breached({clock.order.pk: clock.order for clock in clocks}.values())
     return len(clocks)
+
+
+def _mark_breached(orders) -> None:
+    """The queue columns after a breach: the order has a breached clock now; its next due
+    time stays (the clock runs on, due when it was), so only ``sla_breached`` is written,
+    and only where it changes — on PostgreSQL a HOT update, no index touched (issue 7)."""
+    changed = [order for order in orders if not order.sla_breached]
+    if not changed:
+        return
+    ServiceOrder.objects.filter(pk__in=[order.pk for order in changed]).update(sla_breached=True)
+    for order in changed:
+        order.sla_breached = True
+    from aftersales.service.dashboard import orders_changed
+
+    orders_changed()
 
 
 def send_warnings(now: dt.datetime | None = None) -> int:
@@ -392,28 +416,42 @@ def send_warnings(now: dt.datetime | None = None) -> int:
     their lead, once each (claimed and told a batch at a time, as the breaches). Returns how
     many clocks this sweep warned about."""
     now = now or timezone.now()
-    due = OrderClock.objects.filter(
-        state=ClockState.RUNNING,
-        breached=False,
-        warned_at__isnull=True,
-        warn_at__lte=now,
-        due_at__gt=now,
-    ).values_list("pk", flat=True)
+    # In the order of the clock_warn_sweep index (the earliest first), for the reason above.
+    due = (
+        OrderClock.objects.filter(
+            state=ClockState.RUNNING,
+            breached=False,
+            warned_at__isnull=True,
+            warn_at__lte=now,
+            due_at__gt=now,
+        )
+        .order_by("state", "breached", "warned_at", "warn_at")
+        .values_list("pk", flat=True)
+    )
     candidates = list(due[:SWEEP_BATCH])
     if not candidates:
         return 0
     with transaction.atomic():
-        _lock_orders(candidates)
+        orders = _lock_orders(candidates)
         claimed = _claim(
-            candidates, Q(state=ClockState.RUNNING, warned_at__isnull=True), warned_at=now
+            candidates,
+            Q(
+                state=ClockState.RUNNING,
+                breached=False,
+                warned_at__isnull=True,
+                warn_at__lte=now,
+                due_at__gt=now,
+            ),
+            warned_at=now,
         )
         if not claimed:
             return 0
-        clocks = _clocks(claimed)
+        clocks = _clocks(claimed, orders)
         people = _People(clocks)
         entries, messages = [], []
         for clock in clocks:
             order = clock.order
+            params = _params(clock, tz=people.tz)
             entries.append(
                 {
                     "obj": order,
@@ -428,8 +466,8 @@ def send_warnings(now: dt.datetime | None = None) -> int:
                 {
                     "recipients": [*people.clock_owners(clock), *people.leads(order)],
                     "topic": Topic.SLA_WARNING,
-                    "title": _text(WARNING_TITLE, **_params(clock)),
-                    "body": _text(WARNING_BODY, **_params(clock)),
+                    "title": _text(WARNING_TITLE, **params),
+                    "body": _text(WARNING_BODY, **params),
                     "url": people.url(order),
                 }
             )
@@ -451,7 +489,7 @@ def escalate(now: dt.datetime | None = None) -> int:
     if not by_level:
         return 0
     with transaction.atomic():
-        _lock_orders([pk for candidates in by_level.values() for pk in candidates])
+        orders = _lock_orders([pk for candidates in by_level.values() for pk in candidates])
         steps = {}  # clock pk → (old level, new level)
         for level, candidates in sorted(by_level.items()):
             new_level = min(level + 1, EscalationLevel.COMPANY_MANAGER)
@@ -466,7 +504,7 @@ def escalate(now: dt.datetime | None = None) -> int:
                 steps.update(dict.fromkeys(claimed, (level, new_level)))
         if not steps:
             return 0
-        clocks = _clocks(list(steps))
+        clocks = _clocks(list(steps), orders)
         people = _People(clocks)
         entries, messages = [], []
         for clock in clocks:
@@ -476,16 +514,27 @@ def escalate(now: dt.datetime | None = None) -> int:
     return len(clocks)
 
 
-def _lock_orders(candidates: list[int]) -> None:
+def _lock_orders(candidates: list[int]) -> dict[int, ServiceOrder]:
     """Lock the candidate clocks' orders first, in id order: a transition locks its order,
     then changes its clocks, and so does the sweep, so a batch never deadlocks with a
     transition or another sweep (PostgreSQL; SQLite's IMMEDIATE transactions have one
-    writer at a time)."""
-    if not connections[OrderClock.objects.db].features.has_select_for_update:
-        return
-    orders = OrderClock.objects.filter(pk__in=candidates).values("order_id")
-    locked = ServiceOrder.objects.select_for_update().filter(pk__in=orders).order_by("pk")
-    list(locked.values_list("pk", flat=True))
+    writer at a time). Returns the orders by id, with what the steps read of them and of
+    their customers (ORDER_FIELDS), as they are once locked (issue 7: read here, not once
+    more with the clocks)."""
+    orders = (
+        ServiceOrder.objects.filter(
+            pk__in=OrderClock.objects.filter(pk__in=candidates).values("order_id")
+        )
+        .select_related("customer")
+        .only(*ORDER_FIELDS)
+        .order_by("pk")
+    )
+    features = connections[OrderClock.objects.db].features
+    if features.has_select_for_update:
+        # The orders only: their customers are read, not locked.
+        of = ("self",) if features.has_select_for_update_of else ()
+        orders = orders.select_for_update(of=of)
+    return {order.pk: order for order in orders}
 
 
 def _claim(candidates: list[int], still: Q, **values) -> list[int]:
@@ -504,15 +553,14 @@ def _claim(candidates: list[int], still: Q, **values) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _clocks(pks: list[int]) -> list[OrderClock]:
-    """The claimed clocks with their orders and customers (one query) and their people
-    (one more)."""
+def _clocks(pks: list[int], orders: dict[int, ServiceOrder]) -> list[OrderClock]:
+    """The claimed clocks (one query), with their ``orders`` (``_lock_orders``) and their
+    people (one more)."""
     clocks = list(
-        OrderClock.objects.select_related("order", "order__customer")
-        .only(*CLOCK_FIELDS)
-        .filter(pk__in=pks)
-        .order_by("due_at", "pk")
+        OrderClock.objects.only(*CLOCK_FIELDS).filter(pk__in=pks).order_by("due_at", "pk")
     )
+    for clock in clocks:
+        clock.order = orders[clock.order_id]
     # The people concerned, each read once (many orders share a technician).
     people = User.objects.in_bulk(
         {clock.owner_id for clock in clocks}
@@ -526,17 +574,14 @@ def _clocks(pks: list[int]) -> list[OrderClock]:
 
 # What the sweep reads of a clock, its order and customer: the steps' audit rows, messages
 # and recipients (a batch of a thousand clocks is a thousand of each).
-CLOCK_FIELDS = (
-    "rule_id",
-    "name",
-    "due_at",
-    "owner",
-    "order__number",
-    "order__org_unit",
-    "order__technician",
-    "order__next_due_at",
-    "order__sla_breached",
-    "order__customer__name",
+CLOCK_FIELDS = ("rule_id", "name", "due_at", "owner", "order")
+ORDER_FIELDS = (
+    "number",
+    "org_unit",
+    "technician",
+    "next_due_at",
+    "sla_breached",
+    "customer__name",
 )
 
 
@@ -692,11 +737,15 @@ class _People:
         self._hq: list[User] | None = None
         self._company: list[User] | None = None
         # The orders' pages: reversed once per batch, not once per message.
-        self._url = ServiceOrder(pk=_URL_MARK).get_absolute_url()
+        self._url = ServiceOrder(pk=_URL_MARK).get_absolute_url().split(str(_URL_MARK))
+        # What every message of the batch needs, read once: the time zone its due times
+        # are shown in and the audit note's template in the active language.
+        self.tz = timezone.get_current_timezone()
+        self.escalated_note = gettext(ESCALATED_NOTE)
 
     def url(self, order: ServiceOrder) -> str:
         """``order.get_absolute_url()``."""
-        return self._url.replace(str(_URL_MARK), str(order.pk))
+        return str(order.pk).join(self._url)
 
     def leads(self, order: ServiceOrder) -> list[User]:
         unit, seen = order.org_unit_id, set()
@@ -747,16 +796,25 @@ def _text(template: str, **params):
     return lambda: gettext(template) % params
 
 
-def _params(clock: OrderClock, level: int | None = None) -> dict:
+def _params(clock: OrderClock, level: int | None = None, tz=None) -> dict:
+    """The messages' parameters; ``tz``: the current time zone, when the caller (a batch)
+    has read it already."""
+    due = clock.due_at.astimezone(tz) if tz is not None else timezone.localtime(clock.due_at)
     params = {
         "order": clock.order.number,
         "clock": clock.name,
         "customer": clock.order.customer.name,
-        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+        "due": due.strftime("%Y-%m-%d %H:%M"),
     }
     if level is not None:
-        params.update(level=level, role=EscalationLevel(level).label)
+        params.update(level=level, role=_role(level))
     return params
+
+
+@functools.cache
+def _role(level: int):
+    """The level's name: lazy, so each message is read in its recipient's language."""
+    return EscalationLevel(level).label
 
 
 def _escalated(
@@ -770,7 +828,7 @@ def _escalated(
     """One step of the ladder: its audit row and its message to the level's people, added
     to the batch's ``entries`` (``record_many``) and ``messages`` (``notify_many``)."""
     order = clock.order
-    params = _params(clock, new_level)
+    params = _params(clock, new_level, people.tz)
     entries.append(
         {
             "obj": order,
@@ -778,7 +836,7 @@ def _escalated(
             "actor": None,
             "before": {f"sla.{clock.rule_id}.escalation_level": old_level},
             "after": {f"sla.{clock.rule_id}.escalation_level": new_level},
-            "note": gettext(ESCALATED_NOTE) % params,
+            "note": people.escalated_note % params,
         }
     )
     messages.append(
