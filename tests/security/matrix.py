@@ -471,6 +471,8 @@ ENTRIES: list[Entry] = [
         reach=True,
     ),
     POST("service:order_refer", PERM("service.add_referral"), obj="order", reach=True),
+    # Issue 7: the referral form, loaded into the order page when its card opens.
+    GET("service:order_refer", PERM("service.add_referral"), obj="order", reach=True),
     # REQ-6: the person the question went to (the technical engineer), or dispatch.
     POST(
         "service:referral_answer",
@@ -480,6 +482,15 @@ ENTRIES: list[Entry] = [
         allow=("engineer",),
     ),
     # The workflow (one entry per kind of right: dispatch, the assigned technician, closing).
+    # GET: the step's form, loaded into the order page when its panel opens (issue 7).
+    GET(
+        "service:order_action",
+        PERM(DISPATCH),
+        obj="order_received",
+        kwargs={"action": "dispatch"},
+        reach=True,
+        variant="dispatch-form",
+    ),
     POST(
         "service:order_action",
         PERM(DISPATCH),

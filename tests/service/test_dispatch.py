@@ -82,11 +82,45 @@ def test_svc_8_candidates_take_a_constant_number_of_queries(new_order, people, o
 
 
 def test_svc_8_the_dispatch_form_lists_candidates(client_for, new_order, people):
+    """SVC-8; issue 7: the order page offers the dispatch step and loads its form (the
+    candidates and their load) when the panel opens, or as a page of its own."""
     order = new_order()
-    resp = client_for(people["agent"]).get(f"/orders/{order.pk}/")
-    html = resp.content.decode()
-    assert 'data-testid="candidates"' in html
-    assert f'data-testid="candidate-{people["technician"].username}"' in html
+    agent = client_for(people["agent"])
+    page = agent.get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="candidates"' not in page
+    assert f'hx-get="/orders/{order.pk}/dispatch/"' in page
+    assert f'href="/orders/{order.pk}/dispatch/"' in page
+    for headers in ({"HX-Request": "true"}, {}):
+        resp = agent.get(f"/orders/{order.pk}/dispatch/", headers=headers)
+        assert resp.status_code == 200
+        html = resp.content.decode()
+        assert ("<html" in html) is not bool(headers)  # a fragment for htmx, else a page
+        assert 'data-testid="form-dispatch"' in html
+        assert 'data-testid="candidates"' in html
+        assert f'data-testid="candidate-{people["technician"].username}"' in html
+
+
+def test_org_2_a_step_form_is_403_to_a_role_without_its_right_or_out_of_turn(
+    client_for, new_order, people
+):
+    """ORG-2: the form of a step is shown only to whom the step is open now: a technician
+    cannot open the dispatch form; a received order has no completion form."""
+    order = new_order()
+    resp = client_for(people["technician"]).get(f"/orders/{order.pk}/dispatch/")
+    assert resp.status_code == 403
+    resp = client_for(people["agent"]).get(f"/orders/{order.pk}/complete/")
+    assert resp.status_code == 403
+    assert client_for(people["agent"]).get(f"/orders/{order.pk}/nonsense/").status_code == 404
+
+
+def test_issue_7_every_step_form_has_fields_exactly_when_its_class_declares_some(new_order):
+    """The order page tells a step with a form from a plain button by the form class's
+    declared fields, without building the form (issue 7): the two must agree."""
+    from aftersales.service.views import ACTIONS, _action_form
+
+    order = new_order()
+    for action, form_class in ACTIONS.items():
+        assert bool(_action_form(action, order).fields) == bool(form_class.base_fields), action
 
 
 def test_svc_8_candidates_api_and_403_for_a_role_without_dispatch(api_for, new_order, people):

@@ -218,7 +218,16 @@ def test_req_6_refer_and_answer_on_the_order_page(new_order, people, client_for)
     agent = client_for(people["agent"])
     page = agent.get(order.get_absolute_url())
     assert page.status_code == 200
-    assert b'data-testid="refer-form"' in page.content
+    # the form is loaded when the card's details open (issue 7): a link without script
+    assert b'data-testid="refer-details"' in page.content
+    assert b'data-testid="refer-form"' not in page.content
+    refer_url = reverse("service:order_refer", args=[order.pk])
+    assert f'href="{refer_url}"'.encode() in page.content
+    fragment = agent.get(refer_url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert b'data-testid="refer-form"' in fragment.content and b"<html" not in fragment.content
+    alone = agent.get(refer_url)
+    assert b'data-testid="refer-form"' in alone.content and b"<html" in alone.content
     bad = agent.post(
         reverse("service:order_refer", args=[order.pk]),
         {"kind": "technical", "question": "", "referred_to": people["engineer"].pk},

@@ -265,14 +265,15 @@ def test_the_order_page_shows_the_facts_next_steps_and_history(
         assert text in html, text
     # the agent may dispatch, escalate (ORG-4) or cancel a received branch order, nothing else
     assert [a["action"] for a in resp.context["actions"]] == ["dispatch", "escalate", "cancel"]
-    assert f'action="/orders/{order.pk}/dispatch/"' in html
+    # the dispatch form is loaded when its panel opens (issue 7); the others are on the page
+    assert f'hx-get="/orders/{order.pk}/dispatch/"' in html
+    assert f'action="/orders/{order.pk}/escalate/"' in html
 
 
 def test_dispatch_offers_technicians_of_the_order_unit_and_hq(client_for, people, new_order):
     order = new_order()
-    resp = client_for(people["agent"]).get(f"/orders/{order.pk}/")
-    [dispatch] = [a for a in resp.context["actions"] if a["action"] == "dispatch"]
-    offered = set(dispatch["form"].fields["technician"].queryset)
+    resp = client_for(people["agent"]).get(f"/orders/{order.pk}/dispatch/")
+    offered = set(resp.context["a"]["form"].fields["technician"].queryset)
     # the Hangzhou technician and the Ningbo service centre under Hangzhou; no managers
     assert offered == {people["technician"], people["service_centre"]}
 
@@ -470,11 +471,15 @@ def test_cancel_and_reopen_need_a_reason(client_for, people, new_order):
     assert status_of(order) == Status.RECEIVED
 
 
-def test_an_unknown_action_is_404_and_get_is_not_allowed(client_for, people, new_order):
+def test_an_unknown_action_is_404_and_get_shows_the_form_only(client_for, people, new_order):
     order = new_order()
     client = client_for(people["agent"])
     assert client.post(f"/orders/{order.pk}/explode/").status_code == 404
-    assert client.get(f"/orders/{order.pk}/cancel/").status_code == 405
+    # GET shows the step's form (issue 7: loaded into the page's panel) and changes nothing
+    resp = client.get(f"/orders/{order.pk}/cancel/")
+    assert resp.status_code == 200 and 'data-testid="form-cancel"' in resp.content.decode()
+    assert status_of(order) == Status.RECEIVED
+    assert client.put(f"/orders/{order.pk}/cancel/").status_code == 405
 
 
 # My orders --------------------------------------------------------------------------

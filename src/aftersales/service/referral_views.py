@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.core.exceptions import ServiceError
 from aftersales.service import order_page, services
@@ -40,24 +40,36 @@ def order_page_context(request, order: ServiceOrder, *, referral_form=None, answ
                 failed_form if referral.pk == failed_id else _answer_form(referral)
             )
     may_refer = user.has_perm(services.REFER_PERMISSION) and not any(r.is_open for r in referrals)
-    if may_refer and referral_form is None:
-        referral_form = ReferralForm(order=order, actor=user, auto_id="id_refer_%s")
+    # The form itself (its list of people) is loaded when the card's details are opened
+    # (issue 7); a refused one is shown here with its errors.
     return {
         "referrals": referrals,
-        "referral_form": referral_form if may_refer or referral_form is not None else None,
+        "may_refer": may_refer or referral_form is not None,
+        "referral_form": referral_form,
         "referral_failed": referral_form is not None and referral_form.is_bound,
     }
 
 
+def _refer_form(request, order: ServiceOrder):
+    """GET of the referral address: the form, loaded into the order page's card, or a page
+    of its own."""
+    form = ReferralForm(order=order, actor=request.user, auto_id="id_refer_%s")
+    context = {"order": order, "referral_form": form, "fragment": "service/_refer_form.html"}
+    template = "service/_refer_form.html" if request.htmx else "service/step_form.html"
+    return render(request, template, context)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_refer(request, pk: int):
-    """REQ-6: refer the customer's question to the person responsible."""
+    """REQ-6: refer the customer's question to the person responsible (GET: the form)."""
     from aftersales.service.views import _detail, _order_for
 
     order = _order_for(request, pk)
     if not request.user.has_perm(services.REFER_PERMISSION):
         raise PermissionDenied(_("Your roles do not include referring questions."))
+    if request.method == "GET":
+        return _refer_form(request, order)
     form = ReferralForm(request.POST, order=order, actor=request.user, auto_id="id_refer_%s")
     if form.is_valid():
         try:

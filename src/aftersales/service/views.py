@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.accounts.models import User
 from aftersales.audit.services import record_access
@@ -378,9 +378,30 @@ ACTION_BUTTONS = {
 }
 
 
+# Steps whose forms read lists (the dispatch candidates and their load, the customer's open
+# orders): built when their panel is opened, not with every order page (issue 7).
+LOADED_ON_OPEN = frozenset({"dispatch", "reassign", "merge"})
+
+
 def _action_form(action: str, order: ServiceOrder, data=None, files=None):
     form_class = ACTIONS[action]
     return form_class(data, files, order=order, auto_id=f"id_{action}_%s")
+
+
+def _action_panel(action: str, form, failed: bool = False) -> dict:
+    """What the page shows of one step: its button and, unless it is loaded when opened
+    (``form`` None), its form."""
+    label, icon, style, confirm = ACTION_BUTTONS[action]
+    return {
+        "action": action,
+        "form": form,
+        "label": label,
+        "icon": icon,
+        "style": style,
+        "confirm": confirm,
+        "has_fields": bool(form.fields) if form is not None else bool(ACTIONS[action].base_fields),
+        "failed": failed,
+    }
 
 
 def _detail(
@@ -408,20 +429,12 @@ def _render_detail(request, order, failed, attachment_errors, referral_form, ans
     failed_action, failed_form = failed or (None, None)
     action_panels = []
     for action in available:
-        label, icon, style, confirm = ACTION_BUTTONS[action]
-        form = failed_form if action == failed_action else _action_form(action, order)
-        action_panels.append(
-            {
-                "action": action,
-                "form": form,
-                "label": label,
-                "icon": icon,
-                "style": style,
-                "confirm": confirm,
-                "has_fields": bool(form.fields),
-                "failed": action == failed_action,
-            }
-        )
+        if action == failed_action:
+            action_panels.append(_action_panel(action, failed_form, failed=True))
+        elif action in LOADED_ON_OPEN:
+            action_panels.append(_action_panel(action, None))
+        else:
+            action_panels.append(_action_panel(action, _action_form(action, order)))
     # A refused action that is not offered now (the state moved on): say why at the top.
     refused = None
     if failed_form is not None and failed_action not in available:
@@ -472,14 +485,17 @@ def order_detail(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_action(request, pk: int, action: str):
-    """One workflow step: the action's form, then its one service."""
+    """One workflow step: the action's form (GET: loaded into the order page when its panel
+    is opened, or a page of its own), then its one service (POST)."""
     if action not in ACTIONS:
         raise Http404(action)
     order = _order_for(request, pk)
     # The person's right to the step first (ORG-2): a 403, not a form error, when it is missing.
     workflow.require_actor(order, action, request.user)
+    if request.method == "GET":
+        return _step_form(request, order, action)
     form = _action_form(action, order, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -494,6 +510,21 @@ def order_action(request, pk: int, action: str):
             )
             return redirect("service:order_detail", pk=order.pk)
     return _detail(request, order, failed=(action, form))
+
+
+def _step_form(request, order: ServiceOrder, action: str):
+    """The form of a step open to the person now; a 403 that says why otherwise."""
+    if action not in workflow.actions_for(order, request.user):
+        raise PermissionDenied(
+            _("“%(action)s” is not a step of order %(number)s now.")
+            % {"action": workflow.action_label(action), "number": order.number}
+        )
+    panel = _action_panel(action, _action_form(action, order))
+    return render(
+        request,
+        "service/_action_panel.html" if request.htmx else "service/step_form.html",
+        {"order": order, "a": panel, "fragment": "service/_action_panel.html"},
+    )
 
 
 @login_required
