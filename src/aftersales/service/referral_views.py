@@ -53,10 +53,10 @@ def order_page_context(request, order: ServiceOrder, *, referral_form=None, answ
 def _refer_form(request, order: ServiceOrder):
     """GET of the referral address: the form, loaded into the order page's card, or a page
     of its own."""
+    from aftersales.service.views import form_on_demand
+
     form = ReferralForm(order=order, actor=request.user, auto_id="id_refer_%s")
-    context = {"order": order, "referral_form": form, "fragment": "service/_refer_form.html"}
-    template = "service/_refer_form.html" if request.htmx else "service/step_form.html"
-    return render(request, template, context)
+    return form_on_demand(request, order, "service/_refer_form.html", {"referral_form": form})
 
 
 @login_required

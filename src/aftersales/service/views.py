@@ -520,11 +520,14 @@ def _step_form(request, order: ServiceOrder, action: str):
             % {"action": workflow.action_label(action), "number": order.number}
         )
     panel = _action_panel(action, _action_form(action, order))
-    return render(
-        request,
-        "service/_action_panel.html" if request.htmx else "service/step_form.html",
-        {"order": order, "a": panel, "fragment": "service/_action_panel.html"},
-    )
+    return form_on_demand(request, order, "service/_action_panel.html", {"a": panel})
+
+
+def form_on_demand(request, order: ServiceOrder, fragment: str, context: dict):
+    """A form of the order page loaded when its panel opens (issue 7): the ``fragment``
+    alone for htmx, else the fragment on a page of its own (a browser without script)."""
+    context = {**context, "order": order, "fragment": fragment}
+    return render(request, fragment if request.htmx else "service/step_form.html", context)
 
 
 @login_required
