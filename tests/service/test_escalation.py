@@ -135,11 +135,15 @@ def test_svc_7_a_breach_escalates_to_level_1_the_branch_manager_and_the_technici
     assert clock.escalation_level == EscalationLevel.BRANCH_MANAGER
     assert clock.next_escalation_at == breach_time + STEP
     assert told(Topic.SLA_ESCALATED) == ["hz_jishi", "hz_zhuguan"]
+    # The breach and the first step are one audit row (each step recorded, SVC-7).
     entries = AuditEntry.objects.for_object(order)
-    assert entries.filter(action="service.order.sla_breached").count() == 1
-    step = entries.get(action="service.order.sla_escalated")
+    assert not entries.filter(action="service.order.sla_escalated").exists()
+    step = entries.get(action="service.order.sla_breached")
     assert "level 1" in step.note and "branch manager" in step.note
-    assert step.changes == {"sla.SVC-1.escalation_level": [0, 1]}
+    assert step.changes == {
+        "sla.SVC-1": [None, clock.due_at.isoformat()],
+        "sla.SVC-1.escalation_level": [0, 1],
+    }
 
 
 def test_svc_7_the_ladder_climbs_to_hq_after_sales_then_the_company_manager_at_step_times(
@@ -166,7 +170,7 @@ def test_svc_7_the_ladder_climbs_to_hq_after_sales_then_the_company_manager_at_s
     assert clock.next_escalation_at is None
     notes = list(
         AuditEntry.objects.for_object(order)
-        .filter(action="service.order.sla_escalated")
+        .filter(action__in=["service.order.sla_breached", "service.order.sla_escalated"])
         .order_by("pk")
         .values_list("note", flat=True)
     )

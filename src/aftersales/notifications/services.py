@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from aftersales.core.bulk import insert_rows
@@ -28,11 +30,45 @@ DEFAULT_SMS_TOPICS = (Topic.SLA_ESCALATED,)
 # WeChat reaches people at no cost per message: escalations and new assignments.
 DEFAULT_WECHAT_TOPICS = (Topic.SLA_ESCALATED, Topic.ORDER_ASSIGNED)
 
+
+class Translated(NamedTuple):
+    """A text made of a message template (marked with ``gettext_noop``) and its
+    parameters, translated when it is read out: in each recipient's language, lazy
+    parameters (a label) included. ``notify_many`` translates each template and each lazy
+    parameter once per language for a whole batch (issue 7: a sweep's thousands of
+    messages share a few templates)."""
+
+    template: str
+    params: dict
+
+    def __call__(self) -> str:
+        return _translate(self, {})
+
+
 Text = str | Callable[[], str]
 
 
-def _text_of(value: Text) -> str:
+def _translate(text: Translated, seen: dict) -> str:
+    """``text`` in the active language; ``seen``: the translations already made in it
+    (of templates by text, of lazy parameters by identity)."""
+    template = seen.get(text.template)
+    if template is None:
+        template = seen[text.template] = _(text.template)
+    params = {}
+    for name, value in text.params.items():
+        if isinstance(value, Promise):
+            key = id(value)
+            if key not in seen:
+                seen[key] = (value, str(value))  # the object kept: its id stays its own
+            value = seen[key][1]
+        params[name] = value
+    return template % params
+
+
+def _text_of(value: Text, seen: dict | None = None) -> str:
     """The text in the active language (lazy strings and callables are evaluated now)."""
+    if isinstance(value, Translated):
+        return _translate(value, {} if seen is None else seen)
     return str(value() if callable(value) else value)
 
 
@@ -102,11 +138,12 @@ def _rows(messages: list[dict]) -> list[tuple]:
             languages.setdefault(language, []).append(message)
     texts: dict[tuple[int, str], tuple[str, str]] = {}
     for language, in_language in languages.items():
+        seen: dict = {}
         with translation.override(language):
             for message in in_language:
                 texts[id(message), language] = (
-                    _text_of(message["title"])[:200],
-                    _text_of(message.get("body", "")),
+                    _text_of(message["title"], seen)[:200],
+                    _text_of(message.get("body", ""), seen),
                 )
     rows = []
     for message, users in wanted:

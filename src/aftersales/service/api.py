@@ -241,8 +241,9 @@ class IntakeSerializer(PrototypeFieldsMixin, serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.select_related("owner_unit")
     )
+    # …and the unit with its model (the warranty's basis and length, FEE-1).
     unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(), required=False, allow_null=True
+        queryset=Unit.objects.select_related("product_model"), required=False, allow_null=True
     )
     order_type = serializers.ChoiceField(choices=OrderType.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)

@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from aftersales.accounts.models import User
-from aftersales.audit.services import record_many
+from aftersales.audit.services import Target, record_many
 from aftersales.core import calendar as cal
 from aftersales.core.process_cache import KeptValues
 from aftersales.notifications.models import Topic
-from aftersales.notifications.services import notify_many
+from aftersales.notifications.services import Translated, notify_many
 from aftersales.service.models import (
     ClockState,
     EscalationLevel,
@@ -349,39 +349,31 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
     due = (
         OrderClock.objects.filter(state=ClockState.RUNNING, breached=False, due_at__lt=now)
         .order_by("due_at")
-        .values_list("pk", flat=True)
+        .values_list("pk", "order_id")
     )
     candidates = list(due[:SWEEP_BATCH])
     if not candidates:
         return 0
     with transaction.atomic():
-        orders = _lock_orders(candidates)
-        claimed = _claim(
-            candidates,
+        orders = _lock_orders([order for _pk, order in candidates])
+        clocks = _claim(
+            [pk for pk, _order in candidates],
             # Still due once the orders are locked: a transition that resumed the clock
             # (its due time moved on) may have committed in between.
             Q(state=ClockState.RUNNING, breached=False, due_at__lt=now),
+            orders,
             breached=True,
             breached_at=now,
             escalation_level=EscalationLevel.BRANCH_MANAGER,
             next_escalation_at=now + _escalation_step(),
         )
-        if not claimed:
+        if not clocks:
             return 0  # other workers took them
-        clocks = _clocks(claimed, orders)
         people = _People(clocks)
         entries, messages = [], []
         for clock in clocks:
-            entries.append(
-                {
-                    "obj": clock.order,
-                    "action": "service.order.sla_breached",
-                    "actor": None,
-                    "before": {f"sla.{clock.rule_id}": None},
-                    "after": {f"sla.{clock.rule_id}": clock.due_at.isoformat()},
-                    "note": clock.name,
-                }
-            )
+            # The breach is the ladder's first step: one audit row records both (issue 7:
+            # a sweep of ten thousand breaches writes ten thousand rows, not twenty).
             _escalated(
                 clock,
                 EscalationLevel.NONE,
@@ -389,6 +381,7 @@ def sweep_breaches(now: dt.datetime | None = None) -> int:
                 people,
                 entries,
                 messages,
+                breached=True,
             )
         record_many(entries)
         notify_many(messages)
@@ -426,15 +419,15 @@ def send_warnings(now: dt.datetime | None = None) -> int:
             due_at__gt=now,
         )
         .order_by("state", "breached", "warned_at", "warn_at")
-        .values_list("pk", flat=True)
+        .values_list("pk", "order_id")
     )
     candidates = list(due[:SWEEP_BATCH])
     if not candidates:
         return 0
     with transaction.atomic():
-        orders = _lock_orders(candidates)
-        claimed = _claim(
-            candidates,
+        orders = _lock_orders([order for _pk, order in candidates])
+        clocks = _claim(
+            [pk for pk, _order in candidates],
             Q(
                 state=ClockState.RUNNING,
                 breached=False,
@@ -442,11 +435,11 @@ def send_warnings(now: dt.datetime | None = None) -> int:
                 warn_at__lte=now,
                 due_at__gt=now,
             ),
+            orders,
             warned_at=now,
         )
-        if not claimed:
+        if not clocks:
             return 0
-        clocks = _clocks(claimed, orders)
         people = _People(clocks)
         entries, messages = [], []
         for clock in clocks:
@@ -454,7 +447,7 @@ def send_warnings(now: dt.datetime | None = None) -> int:
             params = _params(clock, tz=people.tz)
             entries.append(
                 {
-                    "obj": order,
+                    "obj": order.target,
                     "action": "service.order.sla_warning",
                     "actor": None,
                     "before": {f"sla.{clock.rule_id}.warned_at": None},
@@ -482,107 +475,126 @@ def escalate(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     due = OrderClock.objects.filter(
         state=ClockState.RUNNING, next_escalation_at__lte=now
-    ).values_list("pk", "escalation_level")
+    ).values_list("pk", "order_id", "escalation_level")
     by_level: dict[int, list[int]] = {}
-    for pk, level in list(due[:SWEEP_BATCH]):
+    order_ids = []
+    for pk, order_id, level in list(due[:SWEEP_BATCH]):
         by_level.setdefault(level, []).append(pk)
+        order_ids.append(order_id)
     if not by_level:
         return 0
     with transaction.atomic():
-        orders = _lock_orders([pk for candidates in by_level.values() for pk in candidates])
-        steps = {}  # clock pk → (old level, new level)
+        orders = _lock_orders(order_ids)
+        steps = []  # (clock, old level, new level)
         for level, candidates in sorted(by_level.items()):
             new_level = min(level + 1, EscalationLevel.COMPANY_MANAGER)
             last = new_level == EscalationLevel.COMPANY_MANAGER
             claimed = _claim(
                 candidates,
                 Q(state=ClockState.RUNNING, escalation_level=level, next_escalation_at__lte=now),
+                orders,
                 escalation_level=new_level,
                 next_escalation_at=None if last else now + _escalation_step(),
             )
             if new_level != level:
-                steps.update(dict.fromkeys(claimed, (level, new_level)))
+                steps.extend((clock, level, new_level) for clock in claimed)
         if not steps:
             return 0
-        clocks = _clocks(list(steps), orders)
+        steps.sort(key=lambda step: (step[0].due_at, step[0].pk))
+        clocks = [clock for clock, _old, _new in steps]
         people = _People(clocks)
         entries, messages = [], []
-        for clock in clocks:
-            _escalated(clock, *steps[clock.pk], people, entries, messages)
+        for clock, old_level, new_level in steps:
+            _escalated(clock, old_level, new_level, people, entries, messages)
         record_many(entries)
         notify_many(messages)
     return len(clocks)
 
 
-def _lock_orders(candidates: list[int]) -> dict[int, ServiceOrder]:
-    """Lock the candidate clocks' orders first, in id order: a transition locks its order,
-    then changes its clocks, and so does the sweep, so a batch never deadlocks with a
-    transition or another sweep (PostgreSQL; SQLite's IMMEDIATE transactions have one
-    writer at a time). Returns the orders by id, with what the steps read of them and of
-    their customers (ORDER_FIELDS), as they are once locked (issue 7: read here, not once
-    more with the clocks)."""
+class _Order:
+    """What the sweep reads of a locked order (``_lock_orders``), as plain attributes: a
+    batch is a thousand orders, and building a thousand model instances cost more than the
+    batch's SQL (issue 7). ``target`` names it in the audit rows."""
+
+    __slots__ = ("pk", "number", "org_unit_id", "technician_id", "technician")
+    __slots__ += ("sla_breached", "customer_name", "target")
+
+    def __init__(self, pk, number, org_unit_id, technician_id, sla_breached, customer_name):
+        self.pk, self.number, self.org_unit_id = pk, number, org_unit_id
+        self.technician_id, self.technician = technician_id, None
+        self.sla_breached, self.customer_name = sla_breached, customer_name
+        self.target = Target(ServiceOrder, pk, number)
+
+
+class _Clock:
+    """What the sweep reads of a claimed clock (``_claim``), with its ``_Order`` and its
+    owner: the attributes ``_People`` and the messages read, as on an ``OrderClock``."""
+
+    __slots__ = ("pk", "order_id", "rule_id", "name", "due_at", "owner_id", "owner", "order")
+
+    def __init__(self, pk, order_id, rule_id, name, due_at, owner_id):
+        self.pk, self.order_id, self.rule_id, self.name = pk, order_id, rule_id, name
+        self.due_at, self.owner_id, self.owner, self.order = due_at, owner_id, None, None
+
+
+def _lock_orders(order_ids: list[int]) -> dict[int, _Order]:
+    """Lock the candidate clocks' orders (``order_ids``) first, in id order: a transition
+    locks its order, then changes its clocks, and so does the sweep, so a batch never
+    deadlocks with a transition or another sweep (PostgreSQL; SQLite's IMMEDIATE
+    transactions have one writer at a time). Returns the orders by id, with what the steps
+    read of them and of their customers, as they are once locked (issue 7: read here, not
+    once more with the clocks)."""
     orders = (
-        ServiceOrder.objects.filter(
-            pk__in=OrderClock.objects.filter(pk__in=candidates).values("order_id")
-        )
-        .select_related("customer")
-        .only(*ORDER_FIELDS)
+        ServiceOrder.objects.filter(pk__in=set(order_ids))
         .order_by("pk")
+        .values_list(
+            "pk", "number", "org_unit_id", "technician_id", "sla_breached", "customer__name"
+        )
     )
     features = connections[OrderClock.objects.db].features
     if features.has_select_for_update:
         # The orders only: their customers are read, not locked.
         of = ("self",) if features.has_select_for_update_of else ()
         orders = orders.select_for_update(of=of)
-    return {order.pk: order for order in orders}
+    return {row[0]: _Order(*row) for row in orders}
 
 
-def _claim(candidates: list[int], still: Q, **values) -> list[int]:
+# What a claim returns of each clock it changed (``_Clock``'s arguments).
+CLAIMED = ("id", "order_id", "rule_id", "name", "due_at", "owner_id")
+
+
+def _claim(candidates: list[int], still: Q, orders: dict[int, _Order], **values) -> list[_Clock]:
     """Set ``values`` on those of the candidate clocks that still match ``still``, in one
-    UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL): the pks this caller changed. A
-    concurrent sweep's update of the same rows waits for this one's transaction and then no
-    longer matches, so each clock is claimed by exactly one sweep."""
+    UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL): the clocks this caller changed,
+    earliest due first, with their ``orders`` (``_lock_orders``) and their people (one
+    query). A concurrent sweep's update of the same rows waits for this one's transaction
+    and then no longer matches, so each clock is claimed by exactly one sweep."""
     queryset = OrderClock.objects.filter(still, pk__in=candidates).order_by()
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(queryset.db).as_sql()
     connection = connections[queryset.db]
-    pk = connection.ops.quote_name(OrderClock._meta.pk.column)
+    columns = ", ".join(connection.ops.quote_name(column) for column in CLAIMED)
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {pk}", params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _clocks(pks: list[int], orders: dict[int, ServiceOrder]) -> list[OrderClock]:
-    """The claimed clocks (one query), with their ``orders`` (``_lock_orders``) and their
-    people (one more)."""
-    clocks = list(
-        OrderClock.objects.only(*CLOCK_FIELDS).filter(pk__in=pks).order_by("due_at", "pk")
-    )
-    for clock in clocks:
-        clock.order = orders[clock.order_id]
+        cursor.execute(f"{sql} RETURNING {columns}", params)  # nosec B608 (no user input)
+        clocks = [_Clock(*row) for row in cursor.fetchall()]
+    if not clocks:
+        return []
+    due_at = OrderClock._meta.get_field("due_at")
+    converters = connection.ops.get_db_converters(due_at.get_col(OrderClock._meta.db_table))
     # The people concerned, each read once (many orders share a technician).
     people = User.objects.in_bulk(
-        {clock.owner_id for clock in clocks}
-        | {clock.order.technician_id for clock in clocks} - {None}
+        ({clock.owner_id for clock in clocks} | {orders[c.order_id].technician_id for c in clocks})
+        - {None}
     )
     for clock in clocks:
+        for convert in converters:  # SQLite gives RETURNING's time as text
+            clock.due_at = convert(clock.due_at, due_at, connection)
+        clock.order = orders[clock.order_id]
         clock.owner = people.get(clock.owner_id)
         clock.order.technician = people.get(clock.order.technician_id)
+    clocks.sort(key=lambda clock: (clock.due_at, clock.pk))
     return clocks
-
-
-# What the sweep reads of a clock, its order and customer: the steps' audit rows, messages
-# and recipients (a batch of a thousand clocks is a thousand of each).
-CLOCK_FIELDS = ("rule_id", "name", "due_at", "owner", "order")
-ORDER_FIELDS = (
-    "number",
-    "org_unit",
-    "technician",
-    "next_due_at",
-    "sla_breached",
-    "customer__name",
-)
 
 
 def refresh_due_many(orders: list[ServiceOrder]) -> None:
@@ -742,6 +754,13 @@ class _People:
         # are shown in and the audit note's template in the active language.
         self.tz = timezone.get_current_timezone()
         self.escalated_note = gettext(ESCALATED_NOTE)
+        self._roles: dict[int, str] = {}
+
+    def role(self, level: int) -> str:
+        """The level's name in the active language (the audit note's), made once."""
+        if level not in self._roles:
+            self._roles[level] = str(_role(level))
+        return self._roles[level]
 
     def url(self, order: ServiceOrder) -> str:
         """``order.get_absolute_url()``."""
@@ -791,19 +810,19 @@ ESCALATED_BODY = gettext_noop(
 ESCALATED_NOTE = gettext_noop("%(clock)s: escalation level %(level)s (%(role)s)")
 
 
-def _text(template: str, **params):
+def _text(template: str, **params) -> Translated:
     """A message translated when it is read out, i.e. in the recipient's language."""
-    return lambda: gettext(template) % params
+    return Translated(template, params)
 
 
-def _params(clock: OrderClock, level: int | None = None, tz=None) -> dict:
+def _params(clock: _Clock, level: int | None = None, tz=None) -> dict:
     """The messages' parameters; ``tz``: the current time zone, when the caller (a batch)
     has read it already."""
     due = clock.due_at.astimezone(tz) if tz is not None else timezone.localtime(clock.due_at)
     params = {
         "order": clock.order.number,
         "clock": clock.name,
-        "customer": clock.order.customer.name,
+        "customer": clock.order.customer_name,
         "due": due.strftime("%Y-%m-%d %H:%M"),
     }
     if level is not None:
@@ -818,25 +837,32 @@ def _role(level: int):
 
 
 def _escalated(
-    clock: OrderClock,
+    clock: _Clock,
     old_level: int,
     new_level: int,
     people: _People,
     entries: list[dict],
     messages: list[dict],
+    breached: bool = False,
 ) -> None:
     """One step of the ladder: its audit row and its message to the level's people, added
-    to the batch's ``entries`` (``record_many``) and ``messages`` (``notify_many``)."""
+    to the batch's ``entries`` (``record_many``) and ``messages`` (``notify_many``). The
+    first step is the breach itself (``breached``): its row records the breach too."""
     order = clock.order
     params = _params(clock, new_level, people.tz)
+    level = f"sla.{clock.rule_id}.escalation_level"
+    before, after = {level: old_level}, {level: new_level}
+    if breached:
+        before[f"sla.{clock.rule_id}"] = None
+        after[f"sla.{clock.rule_id}"] = clock.due_at.isoformat()
     entries.append(
         {
-            "obj": order,
-            "action": "service.order.sla_escalated",
+            "obj": order.target,
+            "action": "service.order.sla_breached" if breached else "service.order.sla_escalated",
             "actor": None,
-            "before": {f"sla.{clock.rule_id}.escalation_level": old_level},
-            "after": {f"sla.{clock.rule_id}.escalation_level": new_level},
-            "note": people.escalated_note % params,
+            "before": before,
+            "after": after,
+            "note": people.escalated_note % {**params, "role": people.role(new_level)},
         }
     )
     messages.append(
