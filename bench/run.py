@@ -540,9 +540,9 @@ def child_sweep(orders: int) -> dict:
     """In the child: move the due time of 1 % (of the orders) running clocks just into the
     past, run the sweep until it has marked them all, time it, roll everything back."""
     from django.db import transaction
-    from django.urls import reverse
     from django.utils import timezone
 
+    from aftersales.core.startup import settle
     from aftersales.service import sla
     from aftersales.service.models import ClockState, OrderClock
 
@@ -558,7 +558,9 @@ def child_sweep(orders: int) -> dict:
             # A running worker has its code and URLs loaded and is up to date: one sweep
             # first (whatever it does is rolled back with the rest).
             sla.sweep(now)
-            reverse("home")  # the URLconf: imported at the first link a message carries
+            # …and has settled as the worker commands do (core/startup.py: the URLconf
+            # loaded, what startup loaded frozen out of the garbage collector's sight).
+            settle()
             # What the sweep costs when nothing is due: finding nothing over the whole set
             # (the indexes on the due, warning and escalation times), median of 5.
             idle = []
