@@ -28,7 +28,15 @@ from aftersales.core.exceptions import ServiceError
 from aftersales.core.listing import ReachListView
 from aftersales.customers.models import Customer
 from aftersales.products.models import Unit
-from aftersales.service import order_page, referral_views, sanbao, services, voucher, workflow
+from aftersales.service import (
+    order_page,
+    referral_views,
+    sanbao,
+    services,
+    sla,
+    voucher,
+    workflow,
+)
 from aftersales.service.filtersets import ServiceOrderFilter
 from aftersales.service.forms import (
     CompleteForm,
@@ -81,7 +89,19 @@ def _order_for(request, pk: int) -> ServiceOrder:
             _("This order belongs to another organisation unit outside your reach.")
         )
     _read_people(order)
+    _read_policy(order)
     return order
+
+
+def _read_policy(order: ServiceOrder) -> None:
+    """The order's SLA policy from this process's cache of the active ones (sla.py): the
+    page names it without a query (issue 7); one no longer active is read when shown."""
+    if order.sla_policy_id is None:
+        return
+    for policy in sla.active_policies():
+        if policy.pk == order.sla_policy_id:
+            order.sla_policy = policy
+            return
 
 
 def _read_people(order: ServiceOrder) -> None:
