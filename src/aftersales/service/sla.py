@@ -444,7 +444,7 @@ def send_warnings(now: dt.datetime | None = None) -> int:
         entries, messages = [], []
         for clock in clocks:
             order = clock.order
-            params = _params(clock, tz=people.tz)
+            params = _params(clock, people.tz)
             entries.append(
                 {
                     "obj": order.target,
@@ -459,8 +459,8 @@ def send_warnings(now: dt.datetime | None = None) -> int:
                 {
                     "recipients": [*people.clock_owners(clock), *people.leads(order)],
                     "topic": Topic.SLA_WARNING,
-                    "title": _text(WARNING_TITLE, **params),
-                    "body": _text(WARNING_BODY, **params),
+                    "title": Translated(WARNING_TITLE, params),
+                    "body": Translated(WARNING_BODY, params),
                     "url": people.url(order),
                 }
             )
@@ -516,8 +516,16 @@ class _Order:
     batch is a thousand orders, and building a thousand model instances cost more than the
     batch's SQL (issue 7). ``target`` names it in the audit rows."""
 
-    __slots__ = ("pk", "number", "org_unit_id", "technician_id", "technician")
-    __slots__ += ("sla_breached", "customer_name", "target")
+    __slots__ = (
+        "pk",
+        "number",
+        "org_unit_id",
+        "technician_id",
+        "technician",
+        "sla_breached",
+        "customer_name",
+        "target",
+    )
 
     def __init__(self, pk, number, org_unit_id, technician_id, sla_breached, customer_name):
         self.pk, self.number, self.org_unit_id = pk, number, org_unit_id
@@ -810,15 +818,10 @@ ESCALATED_BODY = gettext_noop(
 ESCALATED_NOTE = gettext_noop("%(clock)s: escalation level %(level)s (%(role)s)")
 
 
-def _text(template: str, **params) -> Translated:
-    """A message translated when it is read out, i.e. in the recipient's language."""
-    return Translated(template, params)
-
-
-def _params(clock: _Clock, level: int | None = None, tz=None) -> dict:
-    """The messages' parameters; ``tz``: the current time zone, when the caller (a batch)
-    has read it already."""
-    due = clock.due_at.astimezone(tz) if tz is not None else timezone.localtime(clock.due_at)
+def _params(clock: _Clock, tz, level: int | None = None) -> dict:
+    """The messages' parameters (each read out in its recipient's language: ``Translated``);
+    ``tz``: the time zone due times are shown in, read once per batch."""
+    due = clock.due_at.astimezone(tz)
     params = {
         "order": clock.order.number,
         "clock": clock.name,
@@ -849,7 +852,7 @@ def _escalated(
     to the batch's ``entries`` (``record_many``) and ``messages`` (``notify_many``). The
     first step is the breach itself (``breached``): its row records the breach too."""
     order = clock.order
-    params = _params(clock, new_level, people.tz)
+    params = _params(clock, people.tz, new_level)
     level = f"sla.{clock.rule_id}.escalation_level"
     before, after = {level: old_level}, {level: new_level}
     if breached:
@@ -869,8 +872,8 @@ def _escalated(
         {
             "recipients": people.ladder(clock, new_level),
             "topic": Topic.SLA_ESCALATED,
-            "title": _text(ESCALATED_TITLE, **params),
-            "body": _text(ESCALATED_BODY, **params),
+            "title": Translated(ESCALATED_TITLE, params),
+            "body": Translated(ESCALATED_BODY, params),
             "url": people.url(order),
         }
     )
